@@ -1,0 +1,94 @@
+"""The pain reprocessing course engine: `create_app` wires config, extensions, blueprints, errors and CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, redirect, url_for
+from flask_login import current_user
+
+from . import db
+from .config import PROJECT_ROOT, ConfigError, load_config
+from .content import ContentError, load_catalog
+from .extensions import csrf, login_manager
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. It never migrates, seeds or creates tables."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("COURSE_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(Path(instance_path or PROJECT_ROOT / "instance").resolve()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    load_config(app, test_config)
+
+    app.extensions["course.catalog"] = _load_content(app)
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .clinic import bp as clinic_bp
+    from .errors import register_error_handlers
+    from .learn import bp as learn_bp
+    from .templating import register_templating
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(clinic_bp)
+    app.register_blueprint(admin_bp)
+    register_error_handlers(app)
+    register_templating(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    @app.get("/")
+    def index() -> Response:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for(home_endpoint(current_user)))
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int, dict[str, str]]:
+        return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def home_endpoint(user: Any) -> str:
+    """Where each role starts."""
+    if user.is_patient:
+        return "learn.home"
+    if user.is_therapist:
+        return "clinic.caseload"
+    return "admin.therapists"
+
+
+def _load_content(app: Flask) -> Any:
+    try:
+        return load_catalog(app.config["COURSE_CONTENT_DIR"], step_url=lambda m, s: f"/learn/{m}/{s}")
+    except ContentError as exc:
+        lines = "\n".join(str(p) for p in exc.problems)
+        raise ConfigError(f"the program in {app.config['COURSE_CONTENT_DIR']} has problems:\n{lines}") from None

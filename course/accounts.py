@@ -1,0 +1,109 @@
+"""Accounts: creating users, passwords, sign-in checks and password-reset tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .models import Role, User, normalise_email
+
+MIN_PASSWORD_LENGTH = 10
+# Hash checked when no account matches, so a missing email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is shown to the person."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def find_user_by_email(db: Session, email: str) -> User | None:
+    """The account with this email, ignoring case."""
+    return db.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password hash and sign the account out everywhere else."""
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem, "password")
+    user.password_hash = generate_password_hash(password)
+    user.session_version = (user.session_version or 0) + 1
+
+
+def create_user(
+    db: Session, *, email: str, display_name: str, password: str, role: Role, timezone: str, now: datetime
+) -> User:
+    """Create an account; the email must not be taken (in any case)."""
+    if find_user_by_email(db, email) is not None:
+        raise AccountError("An account with this email already exists.", "email")
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        role=role,
+        timezone=timezone,
+        active=True,
+        session_version=0,
+        created_at=now,
+        password_hash="",
+    )
+    set_password(user, password)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(db: Session, email: str, password: str) -> User | None:
+    """The active account matching email and password, or None (same work either way)."""
+    user = find_user_by_email(db, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def set_active(user: User, active: bool, now: datetime) -> None:
+    """Deactivate or reactivate an account; nothing is deleted, sessions end at once."""
+    user.active = active
+    user.deactivated_at = None if active else now
+    if not active:
+        user.session_version += 1
+
+
+def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="password-reset")
+
+
+def make_reset_token(user: User, secret_key: str) -> str:
+    """A signed token naming the account and its session version, so using it once makes it stale."""
+    return _reset_serializer(secret_key).dumps({"uid": user.id, "v": user.session_version})
+
+
+def user_for_reset_token(db: Session, token: str, secret_key: str, max_age_seconds: int) -> User | None:
+    """The account a reset token is for, when it is genuine, fresh and not yet used."""
+    try:
+        data = _reset_serializer(secret_key).loads(token, max_age=max_age_seconds)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.get(User, data.get("uid"))
+    if user is None or not user.active or user.session_version != data.get("v"):
+        return None
+    return user

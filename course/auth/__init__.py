@@ -1,0 +1,7 @@
+"""Signing in and out, password reset, and joining through an invite."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+from . import routes, session  # noqa: E402,F401  (registers the views and the user loader)

@@ -1,0 +1,122 @@
+"""Command-line tasks: migrations, accounts, demo data and the content check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+
+from . import clock
+from .accounts import AccountError, create_user
+from .config import PROJECT_ROOT, is_development
+from .content.model import Catalog
+from .db import get_db, get_engine
+from .learn.services import orphaned_progress
+from .models import Role, User
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, pointing at migrations/ and this app's engine."""
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["engine"] = get_engine()
+    return config
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to `flask --app course`."""
+
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Database migrations (Alembic)."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    def upgrade(revision: str) -> None:
+        """Apply migrations up to REVISION (default: the newest)."""
+        command.upgrade(alembic_config(), revision)
+
+    @db_group.command("downgrade")
+    @click.argument("revision")
+    def downgrade(revision: str) -> None:
+        """Revert migrations down to REVISION."""
+        command.downgrade(alembic_config(), revision)
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    @click.option("--autogenerate/--empty", default=True)
+    def revision(message: str, autogenerate: bool) -> None:
+        """Write a new migration (review it by hand before committing)."""
+        command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+
+    @db_group.command("current")
+    def current() -> None:
+        """Show the database's migration revision."""
+        command.current(alembic_config())
+
+    @app.cli.command("create-user")
+    @click.option("--role", type=click.Choice(["admin", "therapist"]), required=True)
+    @click.option("--email", required=True)
+    @click.option("--name", "display_name", default=None, help="Display name (default: the part before @).")
+    @click.option("--timezone", default=None, help="IANA time zone (default: COURSE_DEFAULT_TIMEZONE).")
+    @click.password_option(prompt="Password", confirmation_prompt=True)
+    def create_user_command(role: str, email: str, display_name: str | None, timezone: str | None, password: str) -> None:
+        """Create an admin or therapist account (asks for the password)."""
+        db = get_db()
+        try:
+            user = create_user(
+                db,
+                email=email,
+                display_name=display_name or email.split("@")[0],
+                password=password,
+                role=Role(role),
+                timezone=timezone or current_app.config["COURSE_DEFAULT_TIMEZONE"],
+                now=clock.now(),
+            )
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.commit()
+        click.echo(f"Created {user.role.value} {user.email}.")
+
+    @app.cli.command("demo")
+    @click.option("--force", is_flag=True, help="Allow outside development.")
+    @click.option("--if-new", is_flag=True, help="Only when the database has no accounts yet.")
+    def demo_command(force: bool, if_new: bool) -> None:
+        """Load demo accounts and progress (safe to run twice)."""
+        from .demo import load_demo
+
+        if not is_development(current_app) and not force:
+            raise click.ClickException("demo data is only for development (COURSE_ENV=development); use --force.")
+        db = get_db()
+        if if_new and db.query(User.id).first() is not None:
+            click.echo("The database already has accounts; demo data not loaded.")
+            return
+        created = load_demo(db, current_app.extensions["course.catalog"], clock.now())
+        db.commit()
+        click.echo(f"Demo data ready ({created} new accounts). All demo passwords are 'demo-password'.")
+
+    @app.cli.command("check")
+    def check_command() -> None:
+        """Validate the program in modules/ (the app would not start otherwise) and warn about lost step ids."""
+        catalog: Catalog = current_app.extensions["course.catalog"]
+        steps = sum(len(m.steps) for m in catalog.modules)
+        click.echo(f"{catalog.title}: {len(catalog.modules)} modules, {steps} steps, no problems found.")
+        try:
+            orphans = orphaned_progress(get_db(), catalog)
+        except Exception as exc:  # noqa: BLE001 - a missing database is not a content problem
+            click.echo(f"(Progress not checked: the database is not reachable or not migrated: {type(exc).__name__})")
+            return
+        for module, step, patients in orphans:
+            click.echo(
+                f"warning: {patients} patient(s) have progress on step '{step}' of module '{module}', "
+                "which the program no longer has. Restore the id or migrate the progress.",
+                err=True,
+            )
+
+
+def migrations_path() -> Path:
+    """Where the Alembic scripts live."""
+    return PROJECT_ROOT / "migrations"

@@ -1,0 +1,122 @@
+"""Configuration: defaults, then instance/config.py, then the environment, then the test config.
+
+Kept free of side effects except `ensure_secret_key`, which writes the development key once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(SystemExit):
+    """A configuration problem that stops the app with one clear line (no traceback)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"course: {message}")
+
+
+DEFAULTS: dict[str, Any] = {
+    # "development" lets the app invent a secret key and load demo data; anything else is production.
+    "COURSE_ENV": "production",
+    "DATABASE_URL": None,  # SQLite in instance/ when unset
+    "SECRET_KEY": None,
+    "COURSE_CONTENT_DIR": str(PROJECT_ROOT / "modules"),
+    "COURSE_BASE_URL": "http://127.0.0.1:5000",
+    "COURSE_DEFAULT_TIMEZONE": "UTC",
+    "COURSE_CLINIC_NAME": "Your clinic",
+    "COURSE_CRISIS_LINE": "In the US, call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
+    "COURSE_EMERGENCY_NUMBER": "911",
+    "COURSE_INVITE_DAYS": 14,
+    "COURSE_RESET_HOURS": 2,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_USE_TLS": True,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Pain course <no-reply@localhost>",
+    "MAIL_BACKEND": None,  # "smtp", "outbox" or "memory"; chosen from MAIL_SERVER when unset
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+_INT_KEYS = {"MAIL_PORT", "COURSE_INVITE_DAYS", "COURSE_RESET_HOURS"}
+_BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+
+
+def _from_environment() -> dict[str, Any]:
+    """Settings taken from environment variables: DATABASE_URL, SECRET_KEY, COURSE_* and MAIL_*."""
+    found: dict[str, Any] = {}
+    for key, raw in os.environ.items():
+        if key in ("DATABASE_URL", "SECRET_KEY") or key.startswith(("COURSE_", "MAIL_")):
+            value: Any = raw
+            if key in _INT_KEYS:
+                value = int(raw)
+            elif key in _BOOL_KEYS:
+                value = raw.strip().lower() in ("1", "true", "yes", "on")
+            found[key] = value
+    return found
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config in the documented order and derive the settings that depend on others."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(_from_environment())
+    else:
+        app.config.update(test_config)
+
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'course.sqlite3'}"
+    app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+
+    development = is_development(app)
+    app.config.setdefault("SESSION_COOKIE_SECURE", not development and not app.testing)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", not development and not app.testing)
+    if not app.config["SECRET_KEY"]:
+        if development or app.testing:
+            app.config["SECRET_KEY"] = ensure_secret_key(Path(app.instance_path))
+        else:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or COURSE_ENV=development "
+                "for a local trial)."
+            )
+    if app.config["MAIL_BACKEND"] is None:
+        app.config["MAIL_BACKEND"] = "smtp" if app.config["MAIL_SERVER"] else "outbox"
+
+
+def is_development(app: Flask) -> bool:
+    """True when the app runs as a local development or demo installation."""
+    return str(app.config.get("COURSE_ENV", "")).lower() == "development"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that do not name a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def ensure_secret_key(instance_path: Path) -> str:
+    """Return the development secret key, generating it into instance/ the first time."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,198 @@
+"""The program as immutable data: what the loader produces and everything else reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldKind = Literal["text", "longtext", "scale", "choice", "multichoice", "list"]
+
+COMPONENTS = {
+    "education": "Learning how pain works",
+    "evidence": "Gathering your own evidence",
+    "safety-lens": "Noticing sensations through a lens of safety",
+    "emotional-threats": "Easing other emotional threats",
+    "positive-feelings": "Turning toward good feelings",
+    "sleep": "Sleep",
+    "stress": "Stress",
+    "movement": "Movement",
+}
+REPROCESSING_COMPONENTS = ("education", "evidence", "safety-lens", "emotional-threats", "positive-feelings")
+HABIT_AREAS = ("sleep", "stress", "movement", "practice")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice in a question or field: the stored value and the words shown."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of an exercise (or of a row in a list field)."""
+
+    id: str
+    kind: FieldKind
+    label: str
+    help: str | None = None
+    required: bool = False
+    max_length: int = 200
+    min: int = 0
+    max: int = 10
+    min_label: str | None = None
+    max_label: str | None = None
+    options: tuple[Option, ...] = ()
+    min_items: int = 0
+    max_items: int = 10
+    item_fields: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A knowledge-check question; the explanation teaches whatever was chosen."""
+
+    id: str
+    prompt: str
+    options: tuple[Option, ...]
+    answer: str
+    explanation_html: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A 0-10 rating asked before and after a practice."""
+
+    id: str
+    label: str
+    min_label: str | None = None
+    max_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Habit:
+    """A sleep, stress, movement or practice habit a patient may adopt and log daily."""
+
+    id: str
+    area: str
+    name: str
+    prompt: str
+    module_slug: str
+    step_id: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of a module. `type` says which of the subclasses below it is."""
+
+    id: str
+    type: str
+    title: str
+    body_html: str
+    source: str  # "file:line", for messages about this step
+
+    @property
+    def has_form(self) -> bool:
+        """Whether completing the step asks the patient for something beyond reading."""
+        return self.type != "lesson"
+
+
+@dataclass(frozen=True)
+class Lesson(Step):
+    """A short read in Markdown."""
+
+    text: str = ""  # the Markdown source, for the reading-level checks
+    minutes: int = 1
+
+
+@dataclass(frozen=True)
+class Exercise(Step):
+    """A reconceptualization exercise: a form described in the content."""
+
+    fields: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class Check(Step):
+    """A short knowledge check."""
+
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Practice(Step):
+    """A guided practice with a script, a timer and optional ratings before and after."""
+
+    script_html: str = ""
+    minutes: int = 5
+    ratings: tuple[Rating, ...] = ()
+
+
+@dataclass(frozen=True)
+class HabitStep(Step):
+    """Offers a habit the patient may choose to adopt."""
+
+    habit: Habit | None = None
+
+
+@dataclass(frozen=True)
+class JournalStep(Step):
+    """A reflection prompt whose answer becomes a journal entry."""
+
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
+class Module:
+    """One week of the program."""
+
+    slug: str
+    title: str
+    week: int
+    summary: str
+    covers: tuple[str, ...]
+    objectives: tuple[str, ...]
+    references: tuple[str, ...]
+    steps: tuple[Step, ...]
+    source: str
+
+    def step(self, step_id: str) -> Step | None:
+        """The step with this id, or None."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        return None
+
+    def index_of(self, step_id: str) -> int:
+        """The position of a step (0-based); ValueError when absent."""
+        for i, step in enumerate(self.steps):
+            if step.id == step_id:
+                return i
+        raise ValueError(step_id)
+
+    @property
+    def step_ids(self) -> tuple[str, ...]:
+        """The ids of the steps, in order."""
+        return tuple(step.id for step in self.steps)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The whole program, loaded once per process and never changed."""
+
+    title: str
+    pace_days: int
+    modules: tuple[Module, ...]
+    habits: dict[str, Habit] = field(default_factory=dict)
+
+    def module(self, slug: str) -> Module | None:
+        """The module with this slug, or None."""
+        for module in self.modules:
+            if module.slug == slug:
+                return module
+        return None
+
+    def outline(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(slug, step ids) per module in order: the shape the pacing policy needs."""
+        return tuple((m.slug, m.step_ids) for m in self.modules)

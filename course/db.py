@@ -1,0 +1,111 @@
+"""Database wiring: the declarative base, a UTC-aware datetime type, and one session per app context.
+
+Views get the session with `get_db()`; the app commits once per successful request (see `init_app`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC without a zone (the same on SQLite and PostgreSQL) and always returns aware UTC."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to naive UTC; naive datetimes are refused as ambiguous."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to what the database returns."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table, with named constraints so migrations stay reviewable."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """Foreign keys on, WAL for concurrent readers, and a busy timeout instead of 'database is locked'."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for a database URL with the options each backend needs."""
+    if url.startswith("sqlite"):
+        return create_engine(url, connect_args={"timeout": 10})
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine, and commit once at the end of each successful request."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["course.engine"] = engine
+    app.extensions["course.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+
+    @app.after_request
+    def _commit(response: Any) -> Any:
+        db: Session | None = g.pop("_db", None)
+        if db is not None:
+            try:
+                if response.status_code < 400:
+                    db.commit()
+                else:
+                    db.rollback()
+            finally:
+                db.close()
+        return response
+
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        db: Session | None = g.pop("_db", None)
+        if db is not None:
+            db.rollback()
+            db.close()
+
+
+def get_db() -> Session:
+    """The database session of the current app context, opened on first use."""
+    if "_db" not in g:
+        g._db = current_app.extensions["course.sessionmaker"]()
+    db: Session = g._db
+    return db
+
+
+def get_engine() -> Engine:
+    """The current app's engine."""
+    engine: Engine = current_app.extensions["course.engine"]
+    return engine

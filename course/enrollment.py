@@ -1,0 +1,138 @@
+"""Enrollment: invites from a therapist, a patient joining through one, and pacing overrides."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .accounts import AccountError, create_user
+from .models import Enrollment, Invite, OverrideKind, ProgramOverride, Role, User
+
+InviteStatus = Literal["ok", "used", "expired", "unknown"]
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invite(
+    db: Session, therapist: User, *, patient_name: str | None, email: str | None, now: datetime, days: int
+) -> tuple[Invite, str]:
+    """A single-use invite valid for `days`; returns it with the token (shown once, stored only hashed)."""
+    if not therapist.is_therapist or not therapist.active:
+        raise AccountError("Only an active therapist can invite patients.")
+    token = secrets.token_urlsafe(24)
+    invite = Invite(
+        token_hash=_hash_token(token),
+        therapist_id=therapist.id,
+        patient_name=(patient_name or "").strip() or None,
+        email=(email or "").strip().lower() or None,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    db.add(invite)
+    db.flush()
+    return invite, token
+
+
+@dataclass(frozen=True)
+class InviteLookup:
+    """What a token leads to."""
+
+    status: InviteStatus
+    invite: Invite | None
+
+
+def look_up_invite(db: Session, token: str, now: datetime) -> InviteLookup:
+    """Whether an invite link can still be used, and the invite when it exists."""
+    invite = db.scalar(select(Invite).where(Invite.token_hash == _hash_token(token)))
+    if invite is None:
+        return InviteLookup("unknown", None)
+    if invite.used_at is not None:
+        return InviteLookup("used", invite)
+    if invite.expires_at <= now:
+        return InviteLookup("expired", invite)
+    return InviteLookup("ok", invite)
+
+
+def accept_invite(
+    db: Session,
+    token: str,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    timezone: str,
+    now: datetime,
+) -> User:
+    """Create the patient's account and enrollment from a valid invite, and use the invite up."""
+    found = look_up_invite(db, token, now)
+    if found.status != "ok" or found.invite is None:
+        raise AccountError("This invitation link can no longer be used.")
+    invite = found.invite
+    patient = create_user(
+        db, email=email, display_name=display_name, password=password, role=Role.PATIENT, timezone=timezone, now=now
+    )
+    # Marking the invite used in the same statement as the check makes a second, concurrent use fail.
+    used = db.execute(
+        Invite.__table__.update()
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_at=now, patient_id=patient.id)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise AccountError("This invitation link has just been used.")
+    db.add(
+        Enrollment(
+            patient_id=patient.id, therapist_id=invite.therapist_id, started_at=now, accepted_terms_at=now, paused=False
+        )
+    )
+    db.flush()
+    db.expire(invite)
+    return patient
+
+
+def enroll(db: Session, patient: User, therapist: User, started_at: datetime) -> Enrollment:
+    """Enroll a patient with a therapist directly (demo data and tests)."""
+    enrollment = Enrollment(
+        patient_id=patient.id, therapist_id=therapist.id, started_at=started_at, accepted_terms_at=started_at
+    )
+    db.add(enrollment)
+    db.flush()
+    return enrollment
+
+
+def record_override(
+    db: Session,
+    enrollment: Enrollment,
+    kind: OverrideKind,
+    *,
+    by: User,
+    now: datetime,
+    reason: str | None = None,
+) -> ProgramOverride:
+    """Record a therapist's pacing change (open next module now, pause, resume) with who, when and why.
+
+    Pausing a paused program or resuming a running one is refused, so the history reads plainly.
+    """
+    if not by.is_therapist or enrollment.therapist_id != by.id:
+        raise AccountError("Only the patient's own therapist can change their pacing.")
+    if kind == OverrideKind.PAUSE and enrollment.paused:
+        raise AccountError("The program is already paused.")
+    if kind == OverrideKind.RESUME and not enrollment.paused:
+        raise AccountError("The program is not paused.")
+    override = ProgramOverride(
+        enrollment=enrollment, kind=kind, at=now, by_id=by.id, reason=(reason or "").strip() or None
+    )
+    db.add(override)
+    if kind == OverrideKind.PAUSE:
+        enrollment.paused = True
+    elif kind == OverrideKind.RESUME:
+        enrollment.paused = False
+    db.flush()
+    return override

@@ -1,0 +1,171 @@
+"""Views of the patient's course: load, check access (via the pacing policy), call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .. import clock
+from ..access import current_enrollment, role_required
+from ..content.model import Catalog, Check, JournalStep, Module, Step
+from ..db import get_db
+from ..models import Role
+from . import bp
+from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
+from .services import get_progress, journal_text, program_for, save_step
+
+
+def _catalog() -> Catalog:
+    catalog: Catalog = current_app.extensions["course.catalog"]
+    return catalog
+
+
+def _module_or_404(slug: str) -> Module:
+    module = _catalog().module(slug)
+    if module is None:
+        abort(404)
+    return module
+
+
+@bp.get("/")
+@role_required(Role.PATIENT)
+def home() -> str:
+    """What to do today first, then the path of modules."""
+    enrollment = current_enrollment()
+    catalog = _catalog()
+    state = program_for(get_db(), enrollment, catalog, clock.now())
+    current = state.current
+    current_module = catalog.module(current[0]) if current else None
+    current_step = current_module.step(current[1]) if current_module and current else None
+    return render_template(
+        "learn/home.html",
+        catalog=catalog,
+        state=state,
+        current_module=current_module,
+        current_step=current_step,
+        enrollment=enrollment,
+    )
+
+
+@bp.get("/<slug>")
+@role_required(Role.PATIENT)
+def module(slug: str) -> tuple[str, int] | str:
+    """A module's overview: objectives, its steps and their status, references."""
+    module = _module_or_404(slug)
+    enrollment = current_enrollment()
+    state = program_for(get_db(), enrollment, _catalog(), clock.now())
+    module_state = state.module(slug)
+    if module_state is None or not module_state.is_open:
+        return _locked(module, None, state), 403
+    return render_template("learn/module.html", module=module, module_state=module_state, state=state)
+
+
+@bp.route("/<slug>/<step_id>", methods=["GET", "POST"])
+@role_required(Role.PATIENT)
+def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
+    """One step per page: show it, save answers on submit, move on when complete."""
+    module = _module_or_404(slug)
+    step = module.step(step_id)
+    if step is None:
+        abort(404)
+    db = get_db()
+    now = clock.now()
+    enrollment = current_enrollment()
+    state = program_for(db, enrollment, _catalog(), now)
+    if not state.step_is_open(slug, step_id):
+        return _locked(module, step, state), 403
+
+    progress = get_progress(db, enrollment, slug, step_id)
+    saved: dict[str, Any] = dict(progress.answers) if progress else {}
+    if isinstance(step, JournalStep):
+        saved = {"text": journal_text(db, enrollment, progress)}
+    form = step_form_class(step)(data=form_data_from_answers(step, saved))
+
+    status = 200
+    if form.validate_on_submit():
+        added_row = _added_row(step, form)
+        answers = answers_from_form(step, form)
+        if added_row:
+            pass  # re-show the form with one more row; nothing is saved or lost
+        elif "save" in form and form["save"].data:
+            save_step(db, enrollment, slug, step, answers, complete=False, now=now)
+            flash("Saved. You can come back to this step at any time.", "success")
+            return redirect(url_for(".step", slug=slug, step_id=step_id))
+        elif not missing_required(step, form, answers):
+            save_step(db, enrollment, slug, step, answers, complete=True, now=now)
+            if isinstance(step, Check):
+                return redirect(url_for(".step", slug=slug, step_id=step_id, _anchor="feedback"))
+            return redirect(_after(module, step))
+        else:
+            status = 422
+    elif form.is_submitted():
+        status = 422
+    _pad_list_rows(step, form)
+    index = module.index_of(step_id)
+    return render_template(
+        "learn/step.html",
+        module=module,
+        step=step,
+        form=form,
+        index=index,
+        state=state,
+        progress=progress,
+        saved=saved,
+        field_name=field_name,
+        previous=module.steps[index - 1] if index > 0 else None,
+        next_step=module.steps[index + 1] if index + 1 < len(module.steps) else None,
+        has_errors=status == 422,
+    ), status
+
+
+def _added_row(step: Step, form: Any) -> bool:
+    for spec in getattr(step, "fields", ()):
+        if spec.kind == "list" and form[f"add_{field_name(spec.id)}"].data:
+            field = form[field_name(spec.id)]
+            if len(field.entries) < spec.max_items:
+                field.append_entry()
+            return True
+    return False
+
+
+def _pad_list_rows(step: Step, form: Any) -> None:
+    """Show saved rows plus at least one empty row (and as many as the exercise asks for)."""
+    for spec in getattr(step, "fields", ()):
+        if spec.kind != "list":
+            continue
+        field = form[field_name(spec.id)]
+        wanted = max(spec.min_items, 1)
+        while len(field.entries) < spec.max_items and (
+            len(field.entries) < wanted or not _has_blank_row(field)
+        ):
+            field.append_entry()
+
+
+def _has_blank_row(field: Any) -> bool:
+    return any(all(sub.data in (None, "", []) for sub in entry.form) for entry in field.entries)
+
+
+def _after(module: Module, step: Step) -> str:
+    index = module.index_of(step.id)
+    if index + 1 < len(module.steps):
+        return url_for(".step", slug=module.slug, step_id=module.steps[index + 1].id)
+    flash(f"Well done: you have finished week {module.week}, “{module.title}”.", "success")
+    return url_for(".home")
+
+
+def _locked(module: Module, step: Step | None, state: Any) -> str:
+    """Why something is locked, revealing none of its content."""
+    module_state = state.module(module.slug)
+    waiting = _catalog().module(module_state.waiting_for) if module_state and module_state.waiting_for else None
+    return render_template(
+        "learn/locked.html",
+        module=module,
+        step=step,
+        module_state=module_state,
+        waiting=waiting,
+        state=state,
+        patient=current_user,
+    )

@@ -1,0 +1,61 @@
+"""Outgoing email: SMTP in production, files in instance/outbox/ in development, a list in tests."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A plain-text message."""
+
+    to: str
+    subject: str
+    body: str
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text email with the configured backend."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="course.local")
+    message.set_content(body)
+    backend = config["MAIL_BACKEND"]
+    if backend == "memory":
+        current_app.extensions.setdefault("course.sent_mail", []).append(Mail(to, subject, body))
+    elif backend == "outbox":
+        outbox = Path(current_app.instance_path) / "outbox"
+        outbox.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        (outbox / f"{stamp}.eml").write_bytes(bytes(message))
+    elif backend == "smtp":
+        _send_smtp(message)
+    else:
+        raise ValueError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    context = ssl.create_default_context()
+    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    if config["MAIL_USE_SSL"]:
+        server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, context=context, timeout=20)
+    else:
+        server = smtplib.SMTP(host, port, timeout=20)
+    with server:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            server.starttls(context=context)
+        if config["MAIL_USERNAME"]:
+            server.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        server.send_message(message)

@@ -1,0 +1,238 @@
+"""The unlock policy: one pure function decides which modules and steps a patient may open.
+
+Rules (docs/ARCHITECTURE.md has the reasoning):
+- Module 1 opens at enrollment.
+- Module k+1 opens when module k is complete and `pace_days` local calendar days have passed since module k
+  opened (it opens at the patient's local midnight of that day, or at completion if that is later).
+- While the program is paused nothing opens by itself; what would have opened during a pause opens at resume.
+- A therapist's "unlock next" opens the first module still locked at that moment, and only that one.
+- Inside an open module, a step opens when every step before it is complete.
+Only events at or before `now` count. No Flask, no database: plain data in, plain data out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+OverrideKindName = Literal["unlock_next", "pause", "resume"]
+Outline = Sequence[tuple[str, Sequence[str]]]
+
+
+@dataclass(frozen=True)
+class OverrideEvent:
+    """A therapist's pacing change at a moment."""
+
+    kind: OverrideKindName
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """What the policy says about one module at `now`."""
+
+    slug: str
+    index: int
+    opened_at: datetime | None
+    opened_early: bool  # opened by a therapist's override
+    completed_at: datetime | None
+    steps_total: int
+    steps_done: int
+    next_step: str | None  # the first step not yet complete
+    opens_on: date | None  # for a locked module: the local date its time condition is met
+    waiting_for: str | None  # for a locked module: the slug of the module that must be finished first
+
+    @property
+    def is_open(self) -> bool:
+        """The patient may work in this module."""
+        return self.opened_at is not None
+
+    @property
+    def is_done(self) -> bool:
+        """Every step is complete."""
+        return self.completed_at is not None
+
+    @property
+    def status(self) -> Literal["done", "open", "locked"]:
+        """done, open or locked, for display."""
+        if self.is_done and self.is_open:
+            return "done"
+        return "open" if self.is_open else "locked"
+
+
+@dataclass(frozen=True)
+class ProgramState:
+    """The whole program for one patient at `now`."""
+
+    modules: tuple[ModuleState, ...]
+    paused: bool
+    step_ids: Mapping[str, tuple[str, ...]]
+    completed: frozenset[tuple[str, str]]
+
+    def module(self, slug: str) -> ModuleState | None:
+        """The state of one module, or None when the program has no such module."""
+        for state in self.modules:
+            if state.slug == slug:
+                return state
+        return None
+
+    def step_is_open(self, slug: str, step_id: str) -> bool:
+        """A step is open when its module is open and every earlier step is complete."""
+        state = self.module(slug)
+        if state is None or not state.is_open or step_id not in self.step_ids[slug]:
+            return False
+        for earlier in self.step_ids[slug]:
+            if earlier == step_id:
+                return True
+            if (slug, earlier) not in self.completed:
+                return False
+        return False
+
+    def step_is_complete(self, slug: str, step_id: str) -> bool:
+        """Whether the patient completed this step."""
+        return (slug, step_id) in self.completed
+
+    @property
+    def current(self) -> tuple[str, str] | None:
+        """What to do today: the first incomplete step of the earliest open, unfinished module."""
+        for state in self.modules:
+            if state.is_open and state.next_step is not None:
+                return state.slug, state.next_step
+        return None
+
+    @property
+    def finished(self) -> bool:
+        """Every module complete."""
+        return all(state.is_done for state in self.modules)
+
+    @property
+    def next_locked(self) -> ModuleState | None:
+        """The first module not yet open."""
+        for state in self.modules:
+            if not state.is_open:
+                return state
+        return None
+
+
+def local_midnight_after(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """The start of the local calendar day `days` after the local day of `moment`."""
+    local_day = moment.astimezone(tz).date() + timedelta(days=days)
+    return datetime.combine(local_day, time(0), tzinfo=tz)
+
+
+def _pause_intervals(
+    overrides: Sequence[OverrideEvent], now: datetime
+) -> tuple[list[tuple[datetime, datetime | None]], bool]:
+    intervals: list[tuple[datetime, datetime | None]] = []
+    paused_since: datetime | None = None
+    for event in overrides:
+        if event.at > now:
+            break
+        if event.kind == "pause" and paused_since is None:
+            paused_since = event.at
+        elif event.kind == "resume" and paused_since is not None:
+            intervals.append((paused_since, event.at))
+            paused_since = None
+    if paused_since is not None:
+        intervals.append((paused_since, None))
+    return intervals, paused_since is not None
+
+
+def _outside_pauses(moment: datetime, intervals: list[tuple[datetime, datetime | None]]) -> datetime | None:
+    """The first time at or after `moment` that is not inside a pause; None while paused for good."""
+    for start, end in intervals:
+        if start <= moment and (end is None or moment < end):
+            if end is None:
+                return None
+            moment = end
+    return moment
+
+
+def program_state(
+    outline: Outline,
+    started_at: datetime,
+    tz: ZoneInfo,
+    pace_days: int,
+    completions: Mapping[tuple[str, str], datetime],
+    overrides: Sequence[OverrideEvent],
+    now: datetime,
+) -> ProgramState:
+    """Decide, from plain data, what is open, done and locked at `now` (see the module docstring)."""
+    if pace_days < 1:
+        raise ValueError("pace_days must be at least 1")
+    events = sorted(overrides, key=lambda e: e.at)
+    intervals, paused = _pause_intervals(events, now)
+    unlocks = [e.at for e in events if e.kind == "unlock_next" and started_at <= e.at <= now]
+    done = {key: at for key, at in completions.items() if at <= now}
+
+    def finished_at(slug: str, steps: Sequence[str]) -> datetime | None:
+        times = [done.get((slug, step)) for step in steps]
+        if not steps or any(t is None for t in times):
+            return None
+        return max(t for t in times if t is not None)
+
+    opened: list[datetime] = []
+    early: list[bool] = []
+    if outline:
+        opened.append(started_at)
+        early.append(False)
+    while 0 < len(opened) < len(outline):
+        k = len(opened)
+        prev_slug, prev_steps = outline[k - 1]
+        prev_done = finished_at(prev_slug, prev_steps)
+        natural: datetime | None = None
+        if prev_done is not None:
+            due = max(local_midnight_after(opened[k - 1], pace_days, tz), prev_done, opened[k - 1])
+            natural = _outside_pauses(due, intervals)
+        override = unlocks[0] if unlocks else None
+        candidates = [t for t in (natural, override) if t is not None]
+        if not candidates or min(candidates) > now:
+            break
+        when = min(candidates)
+        by_override = override is not None and override == when and (natural is None or override <= natural)
+        if by_override:
+            unlocks.pop(0)
+        opened.append(when)
+        early.append(by_override)
+
+    completed = frozenset(done)
+    states: list[ModuleState] = []
+    for index, (slug, steps) in enumerate(outline):
+        is_open = index < len(opened)
+        steps_done = sum(1 for step in steps if (slug, step) in done)
+        next_step = next((step for step in steps if (slug, step) not in done), None)
+        complete = finished_at(slug, steps) if is_open else None
+        opens_on: date | None = None
+        waiting_for: str | None = None
+        if not is_open and index == len(opened) and index > 0:
+            prev_slug, prev_steps = outline[index - 1]
+            if finished_at(prev_slug, prev_steps) is None:
+                waiting_for = prev_slug
+            day = local_midnight_after(opened[index - 1], pace_days, tz)
+            if day > now:
+                opens_on = day.date()
+        elif not is_open and index > 0:
+            waiting_for = outline[index - 1][0]
+        states.append(
+            ModuleState(
+                slug=slug,
+                index=index,
+                opened_at=opened[index] if is_open else None,
+                opened_early=early[index] if is_open else False,
+                completed_at=(max(complete, opened[index]) if complete is not None else None),
+                steps_total=len(steps),
+                steps_done=steps_done if is_open else 0,
+                next_step=next_step if is_open else None,
+                opens_on=opens_on,
+                waiting_for=waiting_for,
+            )
+        )
+    return ProgramState(
+        modules=tuple(states),
+        paused=paused,
+        step_ids={slug: tuple(steps) for slug, steps in outline},
+        completed=completed,
+    )

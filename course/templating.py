@@ -1,0 +1,60 @@
+"""Jinja filters and globals: dates in the viewer's time zone, crisis help on every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from .forms import EmptyForm
+
+
+def user_zone(user: Any = None) -> ZoneInfo:
+    """The time zone of a user (or of the signed-in user), falling back to the clinic default."""
+    user = user if user is not None else current_user
+    name = getattr(user, "timezone", None) or current_app.config["COURSE_DEFAULT_TIMEZONE"]
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def long_date(value: date | datetime | None, user: Any = None) -> str:
+    """'Monday 7 December' (with the year when it is not this year's), in the viewer's zone."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(user_zone(user)).date()
+    text = f"{value:%A} {value.day} {value:%B}"
+    if value.year != date.today().year:
+        text += f" {value.year}"
+    return text
+
+
+def local_datetime(value: datetime | None, user: Any = None) -> str:
+    """'Monday 7 December, 14:05' in the viewer's zone."""
+    if value is None:
+        return ""
+    local = value.astimezone(user_zone(user))
+    return f"{long_date(local.date())}, {local:%H:%M}"
+
+
+def register_templating(app: Flask) -> None:
+    """Install the filters and the values every template may use."""
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def globals_for_templates() -> dict[str, Any]:
+        return {
+            "clinic_name": app.config["COURSE_CLINIC_NAME"],
+            "program_title": app.extensions["course.catalog"].title,
+            "crisis_line": app.config["COURSE_CRISIS_LINE"],
+            "emergency_number": app.config["COURSE_EMERGENCY_NUMBER"],
+            "signout_form": EmptyForm(),
+        }

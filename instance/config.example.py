@@ -1,0 +1,26 @@
+"""Example instance configuration: copy to instance/config.py and edit.
+
+Environment variables (DATABASE_URL, SECRET_KEY, COURSE_*) override what is set here.
+"""
+
+# PostgreSQL for several servers behind a load balancer; SQLite in instance/ when unset.
+# DATABASE_URL = "postgresql+psycopg://course:secret@db.internal/course"
+
+# Required outside development. Generate with: python -c "import secrets; print(secrets.token_hex(32))"
+# SECRET_KEY = "..."
+
+# Outgoing mail. Without MAIL_SERVER, development writes messages to instance/outbox/.
+# MAIL_SERVER = "smtp.example.org"
+# MAIL_PORT = 587
+# MAIL_USE_TLS = True
+# MAIL_USERNAME = "course@example.org"
+# MAIL_PASSWORD = "..."
+# MAIL_DEFAULT_SENDER = "Pain course <course@example.org>"
+
+# The address patients and therapists reach the service at, used in emailed links.
+# COURSE_BASE_URL = "https://course.example.org"
+
+# The time zone offered first to new patients, and crisis help shown on every patient page.
+# COURSE_DEFAULT_TIMEZONE = "America/Denver"
+# COURSE_CRISIS_LINE = "Call or text 988 (Suicide & Crisis Lifeline, US), or chat at 988lifeline.org"
+# COURSE_EMERGENCY_NUMBER = "911"

@@ -1,0 +1,191 @@
+"""Shared fixtures: an app on a clean database (SQLite always, PostgreSQL too when TEST_DATABASE_URL is set),
+an injectable clock, a database session, factories and sign-in helpers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from course import create_app
+from course.clock import FrozenClock
+from course.db import Base
+from course.models import Enrollment, Role, User
+
+FIXTURE_PROGRAM = Path(__file__).parent / "fixtures" / "program"
+TEST_PASSWORD = "correct horse battery"
+# A cheap hash for accounts made by factories; the real scrypt path is tested in tests/app/test_auth.py.
+_FAST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
+START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # a Monday afternoon
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def pytest_report_header() -> str:
+    """Say which databases the suite runs on."""
+    if len(BACKENDS) == 1:
+        return "databases: sqlite only (set TEST_DATABASE_URL to also run on PostgreSQL)"
+    return "databases: sqlite and postgresql"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database with the models' tables, created once per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+    from course.config import normalise_database_url
+
+    url = normalise_database_url(url)
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DELETE FROM sqlite_sequence")) if connection.execute(
+                text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first() else None
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """The app's 'now', standing still until a test moves it."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    """The test configuration; tests may change it before asking for `app`."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "COURSE_CONTENT_DIR": str(FIXTURE_PROGRAM),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "memory",
+        "COURSE_ENV": "testing",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], clock: FrozenClock) -> Iterator[Flask]:
+    """The application on a clean database with the frozen clock."""
+    application = create_app(app_config)
+    application.extensions["course.clock"] = clock
+    yield application
+    application.extensions["course.engine"].dispose()
+    _empty_tables(app_config["DATABASE_URL"])
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser without cookies yet."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """The CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session outside any request, for arranging and checking data."""
+    session: Session = app.extensions["course.sessionmaker"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def make_user(db: Session, clock: FrozenClock) -> Callable[..., User]:
+    """Create an account quickly (cheap password hash)."""
+    counter = {"n": 0}
+
+    def make(role: Role = Role.PATIENT, *, email: str | None = None, name: str | None = None,
+             timezone: str = "UTC", active: bool = True) -> User:  # fmt: skip
+        counter["n"] += 1
+        user = User(
+            email=email or f"{role.value}{counter['n']}@example.test",
+            display_name=name or f"{role.value.title()} {counter['n']}",
+            password_hash=_FAST_HASH,
+            role=role,
+            timezone=timezone,
+            active=active,
+            session_version=1,
+            created_at=clock(),
+        )
+        db.add(user)
+        db.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_therapist(make_user: Callable[..., User]) -> Callable[..., User]:
+    """Create a therapist."""
+    return lambda **kw: make_user(Role.THERAPIST, **kw)
+
+
+@pytest.fixture
+def make_admin(make_user: Callable[..., User]) -> Callable[..., User]:
+    """Create a clinic admin."""
+    return lambda **kw: make_user(Role.ADMIN, **kw)
+
+
+@pytest.fixture
+def make_patient(
+    db: Session, make_user: Callable[..., User], make_therapist: Callable[..., User], clock: FrozenClock
+) -> Callable[..., User]:
+    """Create a patient enrolled with a therapist (a new one unless given)."""
+
+    def make(therapist: User | None = None, *, started_at: datetime | None = None, **kw: Any) -> User:
+        patient = make_user(Role.PATIENT, **kw)
+        therapist = therapist or make_therapist()
+        start = started_at or clock()
+        db.add(Enrollment(patient_id=patient.id, therapist_id=therapist.id, started_at=start, accepted_terms_at=start))
+        db.commit()
+        return patient
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], None]:
+    """Sign a user in on the test client (through the session, as Flask-Login would)."""
+
+    def sign_in(user: User) -> None:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+    return sign_in
+
+
+def days(n: float) -> timedelta:
+    """Shorthand for timedelta(days=n)."""
+    return timedelta(days=n)
