@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -86,22 +86,23 @@ def set_active(user: User, active: bool, now: datetime) -> None:
         user.session_version += 1
 
 
-def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="password-reset")
+def _reset_serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="password-reset")
 
 
-def make_reset_token(user: User, secret_key: str) -> str:
-    """A signed token naming the account and its session version, so using it once makes it stale."""
-    return _reset_serializer(secret_key).dumps({"uid": user.id, "v": user.session_version})
+def make_reset_token(user: User, secret_key: str, *, now: datetime, hours: int) -> str:
+    """A signed token naming the account, its session version (so using it once makes it stale) and expiry."""
+    expires = int((now + timedelta(hours=hours)).timestamp())
+    return _reset_serializer(secret_key).dumps({"uid": user.id, "v": user.session_version, "exp": expires})
 
 
-def user_for_reset_token(db: Session, token: str, secret_key: str, max_age_seconds: int) -> User | None:
-    """The account a reset token is for, when it is genuine, fresh and not yet used."""
+def user_for_reset_token(db: Session, token: str, secret_key: str, *, now: datetime) -> User | None:
+    """The account a reset token is for, when it is genuine, unexpired and not yet used."""
     try:
-        data = _reset_serializer(secret_key).loads(token, max_age=max_age_seconds)
-    except (SignatureExpired, BadSignature):
+        data = _reset_serializer(secret_key).loads(token)
+    except BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("exp"), int) or data["exp"] <= now.timestamp():
         return None
     user = db.get(User, data.get("uid"))
     if user is None or not user.active or user.session_version != data.get("v"):

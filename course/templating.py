@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from flask_login import current_user
 
+from . import clock
 from .forms import EmptyForm
 
 
@@ -29,7 +30,7 @@ def long_date(value: date | datetime | None, user: Any = None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(user_zone(user)).date()
     text = f"{value:%A} {value.day} {value:%B}"
-    if value.year != date.today().year:
+    if value.year != clock.now().astimezone(user_zone(user)).year:
         text += f" {value.year}"
     return text
 

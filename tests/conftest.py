@@ -129,7 +129,7 @@ def make_user(db: Session, clock: FrozenClock) -> Callable[..., User]:
              timezone: str = "UTC", active: bool = True) -> User:  # fmt: skip
         counter["n"] += 1
         user = User(
-            email=email or f"{role.value}{counter['n']}@example.test",
+            email=email or f"{role.value}{counter['n']}@example.org",
             display_name=name or f"{role.value.title()} {counter['n']}",
             password_hash=_FAST_HASH,
             role=role,

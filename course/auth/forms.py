@@ -6,16 +6,18 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import SelectChoice, BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..accounts import password_problem
+from ..forms import choices
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     """Every IANA zone, as (value, label) pairs for a select."""
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones()) if "/" in name or name == "UTC"]
+    zones = sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+    return choices((name, name.replace("_", " ")) for name in zones)
 
 
 def _new_password(_form: FlaskForm, field: PasswordField) -> None:

@@ -68,9 +68,9 @@ def reset_request() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         user = find_user_by_email(get_db(), form.email.data)
         if user is not None and user.active:
-            token = make_reset_token(user, current_app.config["SECRET_KEY"])
+            hours = int(current_app.config["COURSE_RESET_HOURS"])
+            token = make_reset_token(user, current_app.config["SECRET_KEY"], now=clock.now(), hours=hours)
             link = urljoin(current_app.config["COURSE_BASE_URL"], url_for("auth.reset_password", token=token))
-            hours = current_app.config["COURSE_RESET_HOURS"]
             send_mail(
                 user.email,
                 "Reset your password",
@@ -87,8 +87,7 @@ def reset_request() -> Response | tuple[str, int]:
 def reset_password(token: str) -> Response | tuple[str, int]:
     """Choose a new password from an emailed link (expiring, single use)."""
     db = get_db()
-    max_age = int(current_app.config["COURSE_RESET_HOURS"]) * 3600
-    user = _user_for_reset_token(db, token, current_app.config["SECRET_KEY"], max_age)
+    user = _user_for_reset_token(db, token, current_app.config["SECRET_KEY"], now=clock.now())
     if user is None:
         return render_template("auth/link_invalid.html", kind="reset"), 410  # type: ignore[return-value]
     form = ResetPasswordForm()

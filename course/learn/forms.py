@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import choices
 from ..content.model import Check, Exercise, Field, HabitStep, JournalStep, Practice, Step
 
 JOURNAL_MAX = 50_000
@@ -84,7 +85,7 @@ def _make_field(spec: Field) -> WTField:
     if spec.kind == "scale":
         values = list(range(spec.min, spec.max + 1))
         return RadioField(
-            choices=[(v, str(v)) for v in values],
+            choices=choices((v, str(v)) for v in values),
             coerce=_coerce_int_or_none,
             validate_choice=False,
             validators=[_OneOf(values, f"Please choose a number from {spec.min} to {spec.max}.")],
@@ -93,7 +94,7 @@ def _make_field(spec: Field) -> WTField:
     if spec.kind == "choice":
         values = [o.value for o in spec.options]
         return RadioField(
-            choices=[(o.value, o.label) for o in spec.options],
+            choices=choices((o.value, o.label) for o in spec.options),
             validate_choice=False,
             validators=[_OneOf(values, "Please choose one of the options.")],
             **kwargs,
@@ -101,7 +102,7 @@ def _make_field(spec: Field) -> WTField:
     if spec.kind == "multichoice":
         values = [o.value for o in spec.options]
         return MultiCheckboxField(
-            choices=[(o.value, o.label) for o in spec.options],
+            choices=choices((o.value, o.label) for o in spec.options),
             validate_choice=False,
             validators=[_OneOf(values, "Please choose from the options shown.")],
             **kwargs,
@@ -130,7 +131,7 @@ def step_form_class(step: Step) -> type[FlaskForm]:
             values = [o.value for o in question.options]
             attrs[field_name(question.id)] = RadioField(
                 question.prompt,
-                choices=[(o.value, o.label) for o in question.options],
+                choices=choices((o.value, o.label) for o in question.options),
                 validate_choice=False,
                 validators=[_OneOf(values, "Please choose one of the answers.")],
             )
@@ -140,7 +141,7 @@ def step_form_class(step: Step) -> type[FlaskForm]:
             for when in ("before", "after"):
                 attrs[f"{field_name(rating.id)}_{when}"] = RadioField(
                     rating.label,
-                    choices=[(v, str(v)) for v in range(11)],
+                    choices=choices((v, str(v)) for v in range(11)),
                     coerce=_coerce_int_or_none,
                     validate_choice=False,
                     validators=[_OneOf(list(range(11)), "Please choose a number from 0 to 10.")],
@@ -149,7 +150,7 @@ def step_form_class(step: Step) -> type[FlaskForm]:
     elif isinstance(step, HabitStep):
         attrs["adopt"] = RadioField(
             "Would you like to try this habit?",
-            choices=[("yes", "Yes, I will try it"), ("no", "Not right now")],
+            choices=choices([("yes", "Yes, I will try it"), ("no", "Not right now")]),
             validate_choice=False,
             validators=[_OneOf(["yes", "no"], "Please choose one of the options.")],
         )

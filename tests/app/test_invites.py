@@ -1,0 +1,130 @@
+"""Enrollment by invite: a therapist creates a single-use link; a patient joins through it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.clock import FrozenClock
+from course.models import Enrollment, Invite, Role, User
+
+
+def create_link(client: Any, **data: str) -> str:
+    response = client.post("/clinic/invites", data=data)
+    assert response.status_code == 200, response.data
+    match = re.search(rb'value="http://127\.0\.0\.1:5000(/auth/join/[^"]+)"', response.data)
+    assert match, response.data
+    return match.group(1).decode()
+
+
+JOIN = {
+    "display_name": "Pat Doe",
+    "email": "pat@example.org",
+    "password": "a long password",
+    "confirm": "a long password",
+    "timezone": "Europe/London",
+    "accept": "y",
+}
+
+
+def test_invite_to_enrollment_end_to_end(
+    app: Flask, client: Any, db: Session, make_therapist: Callable[..., User], login: Callable[[User], None],
+    clock: FrozenClock,
+) -> None:  # fmt: skip
+    therapist = make_therapist()
+    login(therapist)
+    link = create_link(client, patient_name="Pat Doe", email="pat@example.org")
+    mail = app.extensions["course.sent_mail"][-1]
+    assert mail.to == "pat@example.org" and link in mail.body
+    client.post("/auth/logout")
+
+    page = client.get(link)
+    assert page.status_code == 200
+    assert b"It does not diagnose" in page.data and b"not an emergency service" in page.data
+    assert b'value="Pat Doe"' in page.data
+
+    response = client.post(link, data=JOIN)
+    assert response.status_code == 302 and response.headers["Location"] == "/learn/"
+    patient = db.scalar(select(User).where(User.email == "pat@example.org"))
+    assert patient is not None and patient.role == Role.PATIENT and patient.timezone == "Europe/London"
+    enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
+    assert enrollment is not None and enrollment.therapist_id == therapist.id
+    assert enrollment.started_at == clock() and enrollment.accepted_terms_at == clock()
+    assert client.get("/learn/").status_code == 200
+
+
+def test_invite_used_link_gets_clear_page(client: Any, make_therapist: Callable[..., User],
+                                          login: Callable[[User], None]) -> None:  # fmt: skip
+    login(make_therapist())
+    link = create_link(client)
+    client.post("/auth/logout")
+    assert client.post(link, data=JOIN).status_code == 302
+    client.post("/auth/logout")
+    again = client.get(link)
+    assert again.status_code == 410 and b"already been used" in again.data
+    second = client.post(link, data={**JOIN, "email": "other@example.org"})
+    assert second.status_code == 410
+
+
+def test_invite_expires_after_14_days(client: Any, make_therapist: Callable[..., User],
+                                      login: Callable[[User], None], clock: FrozenClock) -> None:  # fmt: skip
+    login(make_therapist())
+    link = create_link(client)
+    client.post("/auth/logout")
+    clock.advance(days=13, hours=23)
+    assert client.get(link).status_code == 200
+    clock.advance(hours=2)
+    expired = client.get(link)
+    assert expired.status_code == 410 and b"expired" in expired.data
+
+
+def test_invite_unknown_token_gets_clear_page(client: Any) -> None:
+    response = client.get("/auth/join/not-a-real-token")
+    assert response.status_code == 410 and b"do not recognise this invitation" in response.data
+
+
+def test_invite_bad_input_keeps_what_was_typed(client: Any, make_therapist: Callable[..., User],
+                                               login: Callable[[User], None]) -> None:  # fmt: skip
+    login(make_therapist())
+    link = create_link(client)
+    client.post("/auth/logout")
+    response = client.post(link, data={**JOIN, "password": "short", "confirm": "short", "accept": ""})
+    assert response.status_code == 422
+    assert b"at least 10 characters" in response.data and b"Please tick this box" in response.data
+    assert b'value="Pat Doe"' in response.data and b'value="pat@example.org"' in response.data
+    assert b'<option selected value="Europe/London">' in response.data
+
+
+def test_invite_taken_email_is_refused_next_to_field(
+    client: Any, make_therapist: Callable[..., User], make_patient: Callable[..., User], login: Callable[[User], None]
+) -> None:
+    existing = make_patient()
+    login(make_therapist())
+    link = create_link(client)
+    client.post("/auth/logout")
+    response = client.post(link, data={**JOIN, "email": existing.email.upper()})
+    assert response.status_code == 422 and b"already exists" in response.data
+    assert client.get(link).status_code == 200  # the invite is still usable
+
+
+def test_invite_stores_only_token_hash(db: Session, client: Any, make_therapist: Callable[..., User],
+                                       login: Callable[[User], None]) -> None:  # fmt: skip
+    login(make_therapist())
+    link = create_link(client)
+    token = link.rsplit("/", 1)[1]
+    invite = db.scalar(select(Invite))
+    assert invite is not None and token not in invite.token_hash and len(invite.token_hash) == 64
+
+
+def test_invite_list_shows_only_own(client: Any, make_therapist: Callable[..., User],
+                                    login: Callable[[User], None]) -> None:  # fmt: skip
+    login(make_therapist())
+    create_link(client, patient_name="Mine Only")
+    client.post("/auth/logout")
+    login(make_therapist())
+    assert b"Mine Only" not in client.get("/clinic/invites").data
