@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, redirect, url_for
+from flask import Flask, redirect, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from . import db
 from .config import PROJECT_ROOT, ConfigError, load_config
@@ -91,4 +92,6 @@ def _load_content(app: Flask) -> Any:
         return load_catalog(app.config["COURSE_CONTENT_DIR"], step_url=lambda m, s: f"/learn/{m}/{s}")
     except ContentError as exc:
         lines = "\n".join(str(p) for p in exc.problems)
-        raise ConfigError(f"the program in {app.config['COURSE_CONTENT_DIR']} has problems:\n{lines}") from None
+        raise ConfigError(
+            f"the program in {app.config['COURSE_CONTENT_DIR']} has problems:\n{lines}"
+        ) from None

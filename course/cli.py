@@ -63,7 +63,9 @@ def register_cli(app: Flask) -> None:
     @click.option("--name", "display_name", default=None, help="Display name (default: the part before @).")
     @click.option("--timezone", default=None, help="IANA time zone (default: COURSE_DEFAULT_TIMEZONE).")
     @click.password_option(prompt="Password", confirmation_prompt=True)
-    def create_user_command(role: str, email: str, display_name: str | None, timezone: str | None, password: str) -> None:
+    def create_user_command(
+        role: str, email: str, display_name: str | None, timezone: str | None, password: str
+    ) -> None:
         """Create an admin or therapist account (asks for the password)."""
         db = get_db()
         try:
@@ -89,7 +91,9 @@ def register_cli(app: Flask) -> None:
         from .demo import load_demo
 
         if not is_development(current_app) and not force:
-            raise click.ClickException("demo data is only for development (COURSE_ENV=development); use --force.")
+            raise click.ClickException(
+                "demo data is only for development (COURSE_ENV=development); use --force."
+            )
         db = get_db()
         if if_new and db.query(User.id).first() is not None:
             click.echo("The database already has accounts; demo data not loaded.")
@@ -100,14 +104,16 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("check")
     def check_command() -> None:
-        """Validate the program in modules/ (the app would not start otherwise) and warn about lost step ids."""
+        """Validate the program in modules/ and warn about step ids that patients have progress on."""
         catalog: Catalog = current_app.extensions["course.catalog"]
         steps = sum(len(m.steps) for m in catalog.modules)
         click.echo(f"{catalog.title}: {len(catalog.modules)} modules, {steps} steps, no problems found.")
         try:
             orphans = orphaned_progress(get_db(), catalog)
-        except Exception as exc:  # noqa: BLE001 - a missing database is not a content problem
-            click.echo(f"(Progress not checked: the database is not reachable or not migrated: {type(exc).__name__})")
+        except Exception as exc:
+            click.echo(
+                f"(Progress not checked: the database is not reachable or not migrated: {type(exc).__name__})"
+            )
             return
         for module, step, patients in orphans:
             click.echo(

@@ -31,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "COURSE_BASE_URL": "http://127.0.0.1:5000",
     "COURSE_DEFAULT_TIMEZONE": "UTC",
     "COURSE_CLINIC_NAME": "Your clinic",
-    "COURSE_CRISIS_LINE": "In the US, call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
+    "COURSE_CRISIS_LINE": (
+        "In the US, call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org."
+    ),
     "COURSE_EMERGENCY_NUMBER": "911",
     "COURSE_INVITE_DAYS": 14,
     "COURSE_RESET_HOURS": 2,

@@ -17,7 +17,7 @@ from .enrollment import enroll, record_override
 from .learn.services import program_for, save_step
 from .models import Enrollment, OverrideKind, Role, User
 
-PASSWORD = "demo-password"  # noqa: S105 - documented demo password, development only
+PASSWORD = "demo-password"  # noqa: S105
 TIMEZONE = "America/Denver"
 
 
@@ -50,7 +50,9 @@ def _account(db: Session, email: str, name: str, role: Role, now: datetime) -> t
     user = find_user_by_email(db, email)
     if user is not None:
         return user, False
-    user = create_user(db, email=email, display_name=name, password=PASSWORD, role=role, timezone=TIMEZONE, now=now)
+    user = create_user(
+        db, email=email, display_name=name, password=PASSWORD, role=role, timezone=TIMEZONE, now=now
+    )
     return user, True
 
 
@@ -75,14 +77,20 @@ def load_demo(db: Session, catalog: Catalog, now: datetime) -> int:
         _work_through(db, enrollment, catalog, spec, now)
         if spec.paused:
             record_override(
-                db, enrollment, OverrideKind.PAUSE, by=therapists[spec.therapist], now=now - timedelta(days=3),
+                db,
+                enrollment,
+                OverrideKind.PAUSE,
+                by=therapists[spec.therapist],
+                now=now - timedelta(days=3),
                 reason="Taking a break during a family move.",
-            )  # fmt: skip
+            )
     db.flush()
     return created
 
 
-def _work_through(db: Session, enrollment: Enrollment, catalog: Catalog, spec: DemoPatient, now: datetime) -> None:
+def _work_through(
+    db: Session, enrollment: Enrollment, catalog: Catalog, spec: DemoPatient, now: datetime
+) -> None:
     """Complete steps in order, each at a time the pacing policy allows, until the demo's cut-off."""
     cutoff = now - timedelta(days=spec.quiet_days, hours=1)
     moment = enrollment.started_at + timedelta(hours=1)

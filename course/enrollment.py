@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .accounts import AccountError, create_user
@@ -77,19 +77,30 @@ def accept_invite(
         raise AccountError("This invitation link can no longer be used.")
     invite = found.invite
     patient = create_user(
-        db, email=email, display_name=display_name, password=password, role=Role.PATIENT, timezone=timezone, now=now
+        db,
+        email=email,
+        display_name=display_name,
+        password=password,
+        role=Role.PATIENT,
+        timezone=timezone,
+        now=now,
     )
     # Marking the invite used in the same statement as the check makes a second, concurrent use fail.
     used = db.execute(
-        Invite.__table__.update()
+        update(Invite)
         .where(Invite.id == invite.id, Invite.used_at.is_(None))
         .values(used_at=now, patient_id=patient.id)
+        .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise AccountError("This invitation link has just been used.")
     db.add(
         Enrollment(
-            patient_id=patient.id, therapist_id=invite.therapist_id, started_at=now, accepted_terms_at=now, paused=False
+            patient_id=patient.id,
+            therapist_id=invite.therapist_id,
+            started_at=now,
+            accepted_terms_at=now,
+            paused=False,
         )
     )
     db.flush()

@@ -7,13 +7,25 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
-    400: ("Something was not quite right", "The request could not be understood. Please go back and try again."),
+    400: (
+        "Something was not quite right",
+        "The request could not be understood. Please go back and try again.",
+    ),
     403: ("This page is not available to you", "Your account does not have access to this page."),
     404: ("Page not found", "We could not find that page. It may have moved, or the link may be mistyped."),
-    405: ("That did not work", "This page cannot be used that way. Please go back and use the buttons on the page."),
-    413: ("That was too long to send", "What you sent was larger than we can accept. Please shorten it and try again."),
+    405: (
+        "That did not work",
+        "This page cannot be used that way. Please go back and use the buttons on the page.",
+    ),
+    413: (
+        "That was too long to send",
+        "What you sent was larger than we can accept. Please shorten it and try again.",
+    ),
     429: ("Please wait a moment", "There were too many attempts. Please wait a minute, then try again."),
-    500: ("Something went wrong on our side", "We are sorry. Nothing you did caused this. Please try again shortly."),
+    500: (
+        "Something went wrong on our side",
+        "We are sorry. Nothing you did caused this. Please try again shortly.",
+    ),
 }
 
 
@@ -32,7 +44,9 @@ def register_error_handlers(app: Flask) -> None:
             "This page was open for a long time, so for your safety we could not save it. "
             "Please go back, reload the page and try again."
         )
-        return render_template("errors/error.html", code=400, title="Please try that again", message=message), 400
+        return render_template(
+            "errors/error.html", code=400, title="Please try that again", message=message
+        ), 400
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:

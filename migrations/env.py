@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from course import models  # noqa: F401  (registers the tables on Base.metadata)
+# Importing the models registers their tables on Base.metadata.
+from course import models  # noqa: F401
 from course.db import Base, UTCDateTime
+
 
 def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     """Write UTCDateTime as a plain DateTime, so migrations never depend on app code that may change."""

@@ -125,8 +125,14 @@ def make_user(db: Session, clock: FrozenClock) -> Callable[..., User]:
     """Create an account quickly (cheap password hash)."""
     counter = {"n": 0}
 
-    def make(role: Role = Role.PATIENT, *, email: str | None = None, name: str | None = None,
-             timezone: str = "UTC", active: bool = True) -> User:  # fmt: skip
+    def make(
+        role: Role = Role.PATIENT,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        timezone: str = "UTC",
+        active: bool = True,
+    ) -> User:
         counter["n"] += 1
         user = User(
             email=email or f"{role.value}{counter['n']}@example.org",
@@ -167,7 +173,11 @@ def make_patient(
         patient = make_user(Role.PATIENT, **kw)
         therapist = therapist or make_therapist()
         start = started_at or clock()
-        db.add(Enrollment(patient_id=patient.id, therapist_id=therapist.id, started_at=start, accepted_terms_at=start))
+        db.add(
+            Enrollment(
+                patient_id=patient.id, therapist_id=therapist.id, started_at=start, accepted_terms_at=start
+            )
+        )
         db.commit()
         return patient
 

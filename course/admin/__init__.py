@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import routes  # noqa: E402,F401  (registers the views on bp)
+# Importing the views registers them on bp.
+from . import routes  # noqa: E402, F401

@@ -14,7 +14,11 @@ class TherapistForm(NewPasswordFields):
     display_name = StringField("Name", validators=[InputRequired("Please enter a name."), Length(max=120)])
     email = EmailField(
         "Email",
-        validators=[InputRequired("Please enter an email."), Email("Please check the email address."), Length(max=254)],
+        validators=[
+            InputRequired("Please enter an email."),
+            Email("Please check the email address."),
+            Length(max=254),
+        ],
     )
     timezone = SelectField("Time zone", validators=[InputRequired("Please choose a time zone.")])
     submit = SubmitField("Add therapist")

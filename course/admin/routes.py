@@ -22,7 +22,9 @@ def therapists() -> str:
     """Every therapist with their number of patients."""
     db = get_db()
     counts = dict(
-        db.execute(select(Enrollment.therapist_id, func.count(Enrollment.id)).group_by(Enrollment.therapist_id)).all()
+        db.execute(
+            select(Enrollment.therapist_id, func.count(Enrollment.id)).group_by(Enrollment.therapist_id)
+        ).all()
     )
     people = db.scalars(select(User).where(User.role == Role.THERAPIST).order_by(User.display_name)).all()
     return render_template("admin/therapists.html", therapists=people, counts=counts, action_form=EmptyForm())
@@ -53,7 +55,7 @@ def new_therapist() -> Response | tuple[str, int]:
             return redirect(url_for(".therapists"))
     elif form.is_submitted():
         status = 422
-    return render_template("admin/new_therapist.html", form=form), status  # type: ignore[return-value]
+    return render_template("admin/new_therapist.html", form=form), status
 
 
 @bp.post("/therapists/<int:user_id>/<any(deactivate, reactivate):action>")

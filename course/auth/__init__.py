@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from . import routes, session  # noqa: E402,F401  (registers the views and the user loader)
+# Importing the views and the user loader registers them.
+from . import routes, session  # noqa: E402, F401

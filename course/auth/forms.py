@@ -6,7 +6,15 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..accounts import password_problem
@@ -26,14 +34,20 @@ def _new_password(_form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(problem)
 
 
-EMAIL = [InputRequired("Please enter your email address."), Email("Please check the email address."), Length(max=254)]
+EMAIL = [
+    InputRequired("Please enter your email address."),
+    Email("Please check the email address."),
+    Length(max=254),
+]
 
 
 class LoginForm(FlaskForm):
     """Email and password."""
 
     email = EmailField("Email", validators=EMAIL)
-    password = PasswordField("Password", validators=[InputRequired("Please enter your password."), Length(max=200)])
+    password = PasswordField(
+        "Password", validators=[InputRequired("Please enter your password."), Length(max=200)]
+    )
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
@@ -55,7 +69,10 @@ class NewPasswordFields(FlaskForm):
     )
     confirm = PasswordField(
         "Type the password again",
-        validators=[InputRequired("Please type the password again."), EqualTo("password", "The passwords differ.")],
+        validators=[
+            InputRequired("Please type the password again."),
+            EqualTo("password", "The passwords differ."),
+        ],
     )
 
 

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
 
-from . import routes  # noqa: E402,F401  (registers the views on bp)
+# Importing the views registers them on bp.
+from . import routes  # noqa: E402, F401

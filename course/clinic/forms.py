@@ -11,7 +11,9 @@ class InviteForm(FlaskForm):
     """Invite a patient; name and email are optional (the link can be handed over in person)."""
 
     patient_name = StringField(
-        "Patient's name (optional)", description="Filled in for them on the sign-up page.", validators=[Length(max=120)]
+        "Patient's name (optional)",
+        description="Filled in for them on the sign-up page.",
+        validators=[Length(max=120)],
     )
     email = EmailField(
         "Patient's email (optional)",

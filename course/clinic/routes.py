@@ -91,4 +91,4 @@ def invites() -> Response | tuple[str, int]:
     ).all()
     return render_template(
         "clinic/invites.html", form=form, new_link=new_link, invites=recent, now=now
-    ), status  # type: ignore[return-value]
+    ), status

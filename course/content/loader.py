@@ -40,9 +40,15 @@ WORDS_PER_MINUTE = 180  # a gentle pace for tired readers
 
 COURSE_KEYS = {"title": True, "pace_days": False, "modules": True}
 MODULE_KEYS = {
-    "slug": True, "title": True, "week": True, "summary": True, "covers": True,
-    "objectives": True, "references": True, "steps": True,
-}  # fmt: skip
+    "slug": True,
+    "title": True,
+    "week": True,
+    "summary": True,
+    "covers": True,
+    "objectives": True,
+    "references": True,
+    "steps": True,
+}
 STEP_KEYS: dict[str, dict[str, bool]] = {
     "lesson": {"file": False, "body": False, "minutes": False},
     "exercise": {"body": False, "fields": True},
@@ -52,10 +58,21 @@ STEP_KEYS: dict[str, dict[str, bool]] = {
     "journal": {"body": False, "prompt": True},
 }
 FIELD_KEYS = {
-    "id": True, "kind": True, "label": True, "help": False, "required": False, "max_length": False,
-    "min": False, "max": False, "min_label": False, "max_label": False, "options": False,
-    "min_items": False, "max_items": False, "item_fields": False,
-}  # fmt: skip
+    "id": True,
+    "kind": True,
+    "label": True,
+    "help": False,
+    "required": False,
+    "max_length": False,
+    "min": False,
+    "max": False,
+    "min_label": False,
+    "max_label": False,
+    "options": False,
+    "min_items": False,
+    "max_items": False,
+    "item_fields": False,
+}
 QUESTION_KEYS = {"id": True, "prompt": True, "options": True, "answer": True, "explanation": True}
 RATING_KEYS = {"id": True, "label": True, "min_label": False, "max_label": False}
 HABIT_KEYS = {"id": True, "area": True, "name": True, "prompt": True}
@@ -108,7 +125,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 # YAML 1.1 reads yes/no/on/off as booleans, so an answer option "no" would silently become False.
 # Clinicians write plain words: only true and false are booleans here (as in YAML 1.2).
@@ -173,7 +190,9 @@ class _Reader:
         for key in data:
             if key not in keys:
                 known = ", ".join(sorted(keys))
-                self.error(data.key_lines.get(key, data.line), f"unknown key '{key}' in {what} (known: {known})")
+                self.error(
+                    data.key_lines.get(key, data.line), f"unknown key '{key}' in {what} (known: {known})"
+                )
         for key, required in keys.items():
             if required and key not in data:
                 self.error(data.line, f"{what} is missing '{key}'")
@@ -222,7 +241,10 @@ class _Reader:
     def slug(self, data: LineDict, key: str, what: str) -> str:
         value = self.text(data, key, what) or ""
         if value and not SLUG.match(value):
-            self.error(_line(data, key), f"'{key}' of {what} must use lowercase letters, digits and dashes: {value!r}")
+            self.error(
+                _line(data, key),
+                f"'{key}' of {what} must use lowercase letters, digits and dashes: {value!r}",
+            )
         return value
 
 
@@ -266,7 +288,9 @@ class _Loader:
         for position, slug in enumerate(slugs, start=1):
             line = _line(course, "modules") + position
             if not isinstance(slug, str) or not SLUG.match(slug):
-                course_reader.error(line, f"module {position} must be a slug (lowercase, digits, dashes): {slug!r}")
+                course_reader.error(
+                    line, f"module {position} must be a slug (lowercase, digits, dashes): {slug!r}"
+                )
                 continue
             if slug in seen:
                 course_reader.error(line, f"module '{slug}' is listed twice")
@@ -298,11 +322,15 @@ class _Loader:
         slug = expected_slug
         week = reader.integer(data, "week", "the module", position, 1, 52)
         if "week" in data and week != position:
-            reader.error(_line(data, "week"), f"week is {week} but the module is number {position} in course.yaml")
+            reader.error(
+                _line(data, "week"), f"week is {week} but the module is number {position} in course.yaml"
+            )
         covers = reader.text_list(data, "covers", "the module")
         for word in covers:
             if word not in COMPONENTS:
-                reader.error(_line(data, "covers"), f"unknown 'covers' word '{word}' (known: {', '.join(COMPONENTS)})")
+                reader.error(
+                    _line(data, "covers"), f"unknown 'covers' word '{word}' (known: {', '.join(COMPONENTS)})"
+                )
         objectives = reader.text_list(data, "objectives", "the module")
         references = reader.text_list(data, "references", "the module")
         steps: list[Step] = []
@@ -344,7 +372,9 @@ class _Loader:
             return None
         step_type = raw.get("type")
         if step_type not in STEP_KEYS:
-            reader.error(_line(raw, "type"), f"unknown step type {step_type!r} (known: {', '.join(STEP_KEYS)})")
+            reader.error(
+                _line(raw, "type"), f"unknown step type {step_type!r} (known: {', '.join(STEP_KEYS)})"
+            )
             return None
         keys = {"id": True, "type": True, "title": True, **STEP_KEYS[step_type]}
         what = f"step '{raw.get('id', '?')}'"
@@ -383,7 +413,9 @@ class _Loader:
             return HabitStep(**common, habit=self.habit(reader, raw, what, module, step_id))
         return JournalStep(**common, prompt=reader.text(raw, "prompt", what) or "")
 
-    def lesson(self, reader: _Reader, raw: LineDict, what: str, module: str, common: dict[str, Any]) -> Lesson:
+    def lesson(
+        self, reader: _Reader, raw: LineDict, what: str, module: str, common: dict[str, Any]
+    ) -> Lesson:
         text = ""
         first_line = 1
         lesson_reader = reader
@@ -393,7 +425,9 @@ class _Loader:
             name = reader.text(raw, "file", what) or ""
             path = (reader.path.parent / name).resolve()
             if path.parent != reader.path.parent.resolve() or not name.endswith(".md"):
-                reader.error(_line(raw, "file"), f"'file' of {what} must name a .md file in the module folder")
+                reader.error(
+                    _line(raw, "file"), f"'file' of {what} must name a .md file in the module folder"
+                )
             elif not path.is_file():
                 reader.error(_line(raw, "file"), f"lesson file '{name}' does not exist")
             else:
@@ -425,7 +459,9 @@ class _Loader:
         for item in raw:
             if isinstance(item, str | int) and not isinstance(item, bool) and str(item).strip():
                 options.append(Option(str(item).strip(), str(item).strip()))
-            elif isinstance(item, LineDict) and reader.mapping(item, item.line, f"an option of {what}", OPTION_KEYS):
+            elif isinstance(item, LineDict) and reader.mapping(
+                item, item.line, f"an option of {what}", OPTION_KEYS
+            ):
                 value = reader.text(item, "value", f"an option of {what}") or ""
                 label = reader.text(item, "label", f"an option of {what}") or ""
                 options.append(Option(value, label))
@@ -455,7 +491,9 @@ class _Loader:
             field_id = reader.slug(item, "id", field_what)
             kind = item.get("kind")
             if kind not in kinds:
-                reader.error(_line(item, "kind"), f"unknown kind {kind!r} for {field_what} (known: {', '.join(kinds)})")
+                reader.error(
+                    _line(item, "kind"), f"unknown kind {kind!r} for {field_what} (known: {', '.join(kinds)})"
+                )
                 continue
             if field_id in ids:
                 reader.error(_line(item, "id"), f"duplicate field id '{field_id}' in {what}")
@@ -474,8 +512,17 @@ class _Loader:
             "multichoice": {"options"},
             "list": {"min_items", "max_items", "item_fields"},
         }[kind]
-        for key in ("max_length", "min", "max", "min_label", "max_label", "options", "min_items", "max_items",
-                    "item_fields"):  # fmt: skip
+        for key in (
+            "max_length",
+            "min",
+            "max",
+            "min_label",
+            "max_label",
+            "options",
+            "min_items",
+            "max_items",
+            "item_fields",
+        ):
             if key in item and key not in allowed:
                 reader.error(_line(item, key), f"'{key}' does not apply to a {kind} field ({what})")
         options: tuple[Option, ...] = ()
@@ -534,7 +581,9 @@ class _Loader:
             options = self.options(reader, item, q_what)
             answer = str(item.get("answer", ""))
             if options and answer not in {o.value for o in options}:
-                reader.error(_line(item, "answer"), f"answer {answer!r} of {q_what} is not one of its option values")
+                reader.error(
+                    _line(item, "answer"), f"answer {answer!r} of {q_what} is not one of its option values"
+                )
             explanation = reader.text(item, "explanation", q_what) or ""
             result.append(
                 Question(
@@ -542,7 +591,9 @@ class _Loader:
                     prompt=reader.text(item, "prompt", q_what) or "",
                     options=options,
                     answer=answer,
-                    explanation_html=self.markdown(reader, explanation, module, _line(item, "explanation") + 1),
+                    explanation_html=self.markdown(
+                        reader, explanation, module, _line(item, "explanation") + 1
+                    ),
                 )
             )
         return tuple(result)
@@ -557,7 +608,10 @@ class _Loader:
         result: list[Rating] = []
         for item in raw:
             r_what = f"a rating of {what}"
-            if isinstance(item, LineDict) and reader.mapping(item, item.line, r_what, RATING_KEYS) is not None:
+            if (
+                isinstance(item, LineDict)
+                and reader.mapping(item, item.line, r_what, RATING_KEYS) is not None
+            ):
                 result.append(
                     Rating(
                         id=reader.slug(item, "id", r_what),
@@ -578,11 +632,13 @@ class _Loader:
         h_what = f"the habit of {what}"
         if reader.mapping(raw, _line(data, "habit"), h_what, HABIT_KEYS) is None:
             return None
-        assert isinstance(raw, LineDict)  # noqa: S101 - narrowed by mapping() above
+        assert isinstance(raw, LineDict)
         habit_id = reader.slug(raw, "id", h_what)
         area = raw.get("area")
         if area not in HABIT_AREAS:
-            reader.error(_line(raw, "area"), f"unknown area {area!r} for {h_what} (known: {', '.join(HABIT_AREAS)})")
+            reader.error(
+                _line(raw, "area"), f"unknown area {area!r} for {h_what} (known: {', '.join(HABIT_AREAS)})"
+            )
         habit = Habit(
             id=habit_id,
             area=str(area),
@@ -592,7 +648,9 @@ class _Loader:
             step_id=step_id,
         )
         if habit_id in self.habits:
-            reader.error(_line(raw, "id"), f"habit id '{habit_id}' is already used in {self.habit_sources[habit_id]}")
+            reader.error(
+                _line(raw, "id"), f"habit id '{habit_id}' is already used in {self.habit_sources[habit_id]}"
+            )
         else:
             self.habits[habit_id] = habit
             self.habit_sources[habit_id] = f"{reader.display}:{raw.line}"
@@ -603,10 +661,13 @@ class _Loader:
             target_module, target_step = split_step_link(link.href, link.module)
             module = modules.get(target_module)
             if module is None:
-                link.reader.error(link.line, f"link '{link.href}' points to an unknown module '{target_module}'")
+                link.reader.error(
+                    link.line, f"link '{link.href}' points to an unknown module '{target_module}'"
+                )
             elif module.step(target_step) is None:
                 link.reader.error(
-                    link.line, f"link '{link.href}' points to an unknown step '{target_step}' of '{target_module}'"
+                    link.line,
+                    f"link '{link.href}' points to an unknown step '{target_step}' of '{target_module}'",
                 )
 
 

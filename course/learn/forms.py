@@ -26,8 +26,8 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import choices
 from ..content.model import Check, Exercise, Field, HabitStep, JournalStep, Practice, Step
+from ..forms import choices
 
 JOURNAL_MAX = 50_000
 
@@ -92,19 +92,17 @@ def _make_field(spec: Field) -> WTField:
             **kwargs,
         )
     if spec.kind == "choice":
-        values = [o.value for o in spec.options]
         return RadioField(
             choices=choices((o.value, o.label) for o in spec.options),
             validate_choice=False,
-            validators=[_OneOf(values, "Please choose one of the options.")],
+            validators=[_OneOf([o.value for o in spec.options], "Please choose one of the options.")],
             **kwargs,
         )
     if spec.kind == "multichoice":
-        values = [o.value for o in spec.options]
         return MultiCheckboxField(
             choices=choices((o.value, o.label) for o in spec.options),
             validate_choice=False,
-            validators=[_OneOf(values, "Please choose from the options shown.")],
+            validators=[_OneOf([o.value for o in spec.options], "Please choose from the options shown.")],
             **kwargs,
         )
     row_class = type("Row", (Form,), {field_name(f.id): _make_field(f) for f in spec.item_fields})
@@ -237,11 +235,17 @@ def missing_required(step: Step, form: FlaskForm, answers: dict[str, Any]) -> bo
                 for index, row in enumerate(value or []):
                     for item in spec.item_fields:
                         if item.required and _blank(row.get(item.id)):
-                            flag(wt_field, f"Row {index + 1}: please fill in “{item.label}”, or clear the row.")
+                            flag(
+                                wt_field, f"Row {index + 1}: please fill in “{item.label}”, or clear the row."
+                            )
             elif spec.required and _blank(value):
                 choose = spec.kind in ("scale", "choice", "multichoice")
-                flag(wt_field, "Please choose an answer to finish this step." if choose else
-                     "Please fill this in to finish this step.")  # fmt: skip
+                flag(
+                    wt_field,
+                    "Please choose an answer to finish this step."
+                    if choose
+                    else "Please fill this in to finish this step.",
+                )
     elif isinstance(step, Check):
         for question in step.questions:
             if _blank(answers.get(question.id)):

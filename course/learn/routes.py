@@ -159,7 +159,9 @@ def _after(module: Module, step: Step) -> str:
 def _locked(module: Module, step: Step | None, state: Any) -> str:
     """Why something is locked, revealing none of its content."""
     module_state = state.module(module.slug)
-    waiting = _catalog().module(module_state.waiting_for) if module_state and module_state.waiting_for else None
+    waiting = (
+        _catalog().module(module_state.waiting_for) if module_state and module_state.waiting_for else None
+    )
     return render_template(
         "learn/locked.html",
         module=module,

@@ -37,11 +37,19 @@ def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: date
     overrides = [
         OverrideEvent(kind.value, at)
         for kind, at in db.execute(
-            select(ProgramOverride.kind, ProgramOverride.at).where(ProgramOverride.enrollment_id == enrollment.id)
+            select(ProgramOverride.kind, ProgramOverride.at).where(
+                ProgramOverride.enrollment_id == enrollment.id
+            )
         )
     ]
     return program_state(
-        catalog.outline(), enrollment.started_at, zone_of(enrollment), catalog.pace_days, completions, overrides, now
+        catalog.outline(),
+        enrollment.started_at,
+        zone_of(enrollment),
+        catalog.pace_days,
+        completions,
+        overrides,
+        now,
     )
 
 

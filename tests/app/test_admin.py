@@ -11,8 +11,13 @@ from sqlalchemy.orm import Session
 from course.models import Role, User
 from tests.conftest import TEST_PASSWORD
 
-NEW = {"display_name": "New Therapist", "email": "new@example.org", "timezone": "UTC",
-       "password": "first password!", "confirm": "first password!"}  # fmt: skip
+NEW = {
+    "display_name": "New Therapist",
+    "email": "new@example.org",
+    "timezone": "UTC",
+    "password": "first password!",
+    "confirm": "first password!",
+}
 
 
 def test_admin_adds_therapist_who_can_sign_in(
@@ -23,35 +28,55 @@ def test_admin_adds_therapist_who_can_sign_in(
     assert response.status_code == 302
     assert b"New Therapist" in client.get("/admin/").data
     client.post("/auth/logout")
-    assert client.post("/auth/login", data={"email": "new@example.org", "password": "first password!"}).status_code == 302
+    assert (
+        client.post(
+            "/auth/login", data={"email": "new@example.org", "password": "first password!"}
+        ).status_code
+        == 302
+    )
 
 
-def test_admin_add_duplicate_email_keeps_input(client: Any, make_admin: Callable[..., User],
-                                               make_therapist: Callable[..., User],
-                                               login: Callable[[User], None]) -> None:  # fmt: skip
+def test_admin_add_duplicate_email_keeps_input(
+    client: Any,
+    make_admin: Callable[..., User],
+    make_therapist: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
     existing = make_therapist()
     login(make_admin())
     response = client.post("/admin/therapists/new", data={**NEW, "email": existing.email})
-    assert response.status_code == 422 and b"already exists" in response.data
+    assert response.status_code == 422
+    assert b"already exists" in response.data
     assert b'value="New Therapist"' in response.data
 
 
 def test_admin_deactivate_blocks_sign_in_and_keeps_account(
-    client: Any, db: Session, make_admin: Callable[..., User], make_therapist: Callable[..., User],
+    client: Any,
+    db: Session,
+    make_admin: Callable[..., User],
+    make_therapist: Callable[..., User],
     login: Callable[[User], None],
-) -> None:  # fmt: skip
+) -> None:
     therapist = make_therapist()
     login(make_admin())
     assert client.post(f"/admin/therapists/{therapist.id}/deactivate").status_code == 302
     client.post("/auth/logout")
-    assert client.post("/auth/login", data={"email": therapist.email, "password": TEST_PASSWORD}).status_code == 422
+    assert (
+        client.post("/auth/login", data={"email": therapist.email, "password": TEST_PASSWORD}).status_code
+        == 422
+    )
     db.expire_all()
     kept = db.scalar(select(User).where(User.id == therapist.id))
-    assert kept is not None and not kept.active and kept.deactivated_at is not None
+    assert kept is not None
+    assert not kept.active
+    assert kept.deactivated_at is not None
     login(make_admin())
     client.post(f"/admin/therapists/{therapist.id}/reactivate")
     client.post("/auth/logout")
-    assert client.post("/auth/login", data={"email": therapist.email, "password": TEST_PASSWORD}).status_code == 302
+    assert (
+        client.post("/auth/login", data={"email": therapist.email, "password": TEST_PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_admin_deactivate_ends_existing_session(
@@ -67,9 +92,12 @@ def test_admin_deactivate_ends_existing_session(
     assert therapist_browser.get("/clinic/").status_code == 302
 
 
-def test_admin_cannot_deactivate_a_patient_by_id(client: Any, make_admin: Callable[..., User],
-                                                 make_patient: Callable[..., User],
-                                                 login: Callable[[User], None]) -> None:  # fmt: skip
+def test_admin_cannot_deactivate_a_patient_by_id(
+    client: Any,
+    make_admin: Callable[..., User],
+    make_patient: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
     patient = make_patient()
     login(make_admin())
     assert client.post(f"/admin/therapists/{patient.id}/deactivate").status_code == 404
@@ -82,9 +110,13 @@ def test_cli_create_user_asks_for_password(runner: Any, db: Session) -> None:
     )
     assert result.exit_code == 0, result.output
     user = db.scalar(select(User).where(User.email == "cli@example.org"))
-    assert user is not None and user.role == Role.THERAPIST
+    assert user is not None
+    assert user.role == Role.THERAPIST
 
 
 def test_cli_create_user_short_password_refused(runner: Any) -> None:
-    result = runner.invoke(args=["create-user", "--role", "admin", "--email", "a@example.org"], input="short\nshort\n")
-    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    result = runner.invoke(
+        args=["create-user", "--role", "admin", "--email", "a@example.org"], input="short\nshort\n"
+    )
+    assert result.exit_code != 0
+    assert "at least 10 characters" in result.output

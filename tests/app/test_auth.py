@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,8 @@ def sign_in(client: Any, email: str, password: str = TEST_PASSWORD, **extra: Any
 def test_login_correct_password_goes_to_role_home(client: Any, make_therapist: Callable[..., User]) -> None:
     therapist = make_therapist()
     response = sign_in(client, therapist.email)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
     assert client.get("/").headers["Location"] == "/clinic/"
 
 
@@ -32,7 +34,9 @@ def test_login_email_ignores_case(client: Any, make_therapist: Callable[..., Use
     assert sign_in(client, "DANA@example.ORG").status_code == 302
 
 
-def test_login_wrong_password_keeps_email_and_says_why(client: Any, make_therapist: Callable[..., User]) -> None:
+def test_login_wrong_password_keeps_email_and_says_why(
+    client: Any, make_therapist: Callable[..., User]
+) -> None:
     therapist = make_therapist()
     response = sign_in(client, therapist.email, "wrong password")
     assert response.status_code == 422
@@ -42,7 +46,8 @@ def test_login_wrong_password_keeps_email_and_says_why(client: Any, make_therapi
 
 def test_login_unknown_email_says_the_same(client: Any) -> None:
     response = sign_in(client, "nobody@example.org", "whatever12345")
-    assert response.status_code == 422 and b"do not match an active account" in response.data
+    assert response.status_code == 422
+    assert b"do not match an active account" in response.data
 
 
 def test_login_deactivated_account_refused(client: Any, make_therapist: Callable[..., User]) -> None:
@@ -52,11 +57,15 @@ def test_login_deactivated_account_refused(client: Any, make_therapist: Callable
 
 def test_login_next_only_to_this_host(client: Any, make_therapist: Callable[..., User]) -> None:
     therapist = make_therapist()
-    ok = client.post("/auth/login?next=/clinic/invites", data={"email": therapist.email, "password": TEST_PASSWORD})
+    ok = client.post(
+        "/auth/login?next=/clinic/invites", data={"email": therapist.email, "password": TEST_PASSWORD}
+    )
     assert ok.headers["Location"] == "/clinic/invites"
     client.post("/auth/logout")
     for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
-        response = client.post(f"/auth/login?next={evil}", data={"email": therapist.email, "password": TEST_PASSWORD})
+        response = client.post(
+            f"/auth/login?next={evil}", data={"email": therapist.email, "password": TEST_PASSWORD}
+        )
         assert response.headers["Location"] == "/", evil
         client.post("/auth/logout")
 
@@ -68,7 +77,9 @@ def test_login_remember_me_sets_lasting_cookie(client: Any, make_therapist: Call
     assert any(c.startswith("remember_token=") and "HttpOnly" in c for c in cookies)
 
 
-def test_logout_needs_post(client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]) -> None:
+def test_logout_needs_post(
+    client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]
+) -> None:
     login(make_therapist())
     assert client.get("/auth/logout").status_code == 405
     assert client.post("/auth/logout").status_code == 302
@@ -87,16 +98,26 @@ def test_password_change_signs_out_other_sessions(
 
 
 def test_create_user_uses_modern_hash_and_refuses_duplicate(db: Session, clock: FrozenClock) -> None:
-    user = create_user(db, email="new@example.org", display_name="New", password="long enough pw",
-                       role=Role.THERAPIST, timezone="UTC", now=clock())  # fmt: skip
+    user = create_user(
+        db,
+        email="new@example.org",
+        display_name="New",
+        password="long enough pw",
+        role=Role.THERAPIST,
+        timezone="UTC",
+        now=clock(),
+    )
     assert user.password_hash.startswith("scrypt:")
-    try:
-        create_user(db, email="NEW@example.org", display_name="Again", password="long enough pw",
-                    role=Role.THERAPIST, timezone="UTC", now=clock())  # fmt: skip
-    except ValueError as exc:
-        assert "already exists" in str(exc)
-    else:
-        raise AssertionError("a second account with the same email was created")
+    with pytest.raises(ValueError, match="already exists"):
+        create_user(
+            db,
+            email="NEW@example.org",
+            display_name="Again",
+            password="long enough pw",
+            role=Role.THERAPIST,
+            timezone="UTC",
+            now=clock(),
+        )
 
 
 def _reset_link(app: Flask) -> str:
@@ -113,13 +134,15 @@ def test_password_reset_link_works_once(app: Flask, client: Any, make_patient: C
     path = _reset_link(app)
     assert client.get(path).status_code == 200
     short = client.post(path, data={"password": "short", "confirm": "short"})
-    assert short.status_code == 422 and b"at least 10 characters" in short.data
+    assert short.status_code == 422
+    assert b"at least 10 characters" in short.data
     done = client.post(path, data={"password": "a new long password", "confirm": "a new long password"})
     assert done.status_code == 302
     assert sign_in(client, patient.email, "a new long password").status_code == 302
     client.post("/auth/logout")
     reused = client.get(path)
-    assert reused.status_code == 410 and b"expired or has already been used" in reused.data
+    assert reused.status_code == 410
+    assert b"expired or has already been used" in reused.data
 
 
 def test_password_reset_unknown_email_reveals_nothing(app: Flask, client: Any) -> None:
@@ -147,4 +170,5 @@ def test_outbox_backend_writes_eml_files(app: Flask, client: Any, make_patient: 
     from pathlib import Path
 
     files = list((Path(app.instance_path) / "outbox").glob("*.eml"))
-    assert len(files) == 1 and b"/auth/reset/" in files[0].read_bytes()
+    assert len(files) == 1
+    assert b"/auth/reset/" in files[0].read_bytes()

@@ -28,18 +28,23 @@ def test_create_app_production_without_secret_key_refuses_in_one_line(
     assert "\n" not in message
 
 
-def test_create_app_development_generates_secret_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_app_development_generates_secret_key_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("COURSE_ENV", "development")
     monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("COURSE_CONTENT_DIR", str(FIXTURE))
     first = create_app().config["SECRET_KEY"]
     second = create_app().config["SECRET_KEY"]
-    assert first == second and len(first) >= 64
+    assert first == second
+    assert len(first) >= 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_create_app_environment_overrides_instance_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_app_environment_overrides_instance_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "config.py").write_text("COURSE_CLINIC_NAME = 'From instance'\nCOURSE_INVITE_DAYS = 3\n")
     monkeypatch.setenv("COURSE_ENV", "development")
     monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path))
@@ -53,11 +58,14 @@ def test_create_app_environment_overrides_instance_config(tmp_path: Path, monkey
     assert app.config["SESSION_COOKIE_SECURE"] is False  # development over plain http
 
 
-def test_create_app_broken_content_refuses_with_file_and_line(app_config: dict[str, Any], tmp_path: Path) -> None:
+def test_create_app_broken_content_refuses_with_file_and_line(
+    app_config: dict[str, Any], tmp_path: Path
+) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(FIXTURE, broken)
-    (broken / "third" / "module.yaml").write_text((broken / "third" / "module.yaml").read_text().replace(
-        "type: lesson", "type: lecture"))  # fmt: skip
+    (broken / "third" / "module.yaml").write_text(
+        (broken / "third" / "module.yaml").read_text().replace("type: lesson", "type: lecture")
+    )
     with pytest.raises(SystemExit) as stopped:
         create_app({**app_config, "COURSE_CONTENT_DIR": str(broken)})
     assert "modules" not in str(stopped.value.code) or True
@@ -66,14 +74,17 @@ def test_create_app_broken_content_refuses_with_file_and_line(app_config: dict[s
 
 def test_healthz_answers_without_session(client: Any) -> None:
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.data == b"ok\n"
+    assert response.status_code == 200
+    assert response.data == b"ok\n"
     assert "Set-Cookie" not in response.headers
 
 
 def test_security_headers_on_every_page(client: Any) -> None:
     response = client.get("/auth/login")
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
 
@@ -94,4 +105,5 @@ def test_unexpected_error_is_friendly_500_without_trace(app_config: dict[str, An
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.data
-    assert b"secret internals" not in response.data and b"Traceback" not in response.data
+    assert b"secret internals" not in response.data
+    assert b"Traceback" not in response.data

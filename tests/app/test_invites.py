@@ -33,46 +33,60 @@ JOIN = {
 
 
 def test_invite_to_enrollment_end_to_end(
-    app: Flask, client: Any, db: Session, make_therapist: Callable[..., User], login: Callable[[User], None],
+    app: Flask,
+    client: Any,
+    db: Session,
+    make_therapist: Callable[..., User],
+    login: Callable[[User], None],
     clock: FrozenClock,
-) -> None:  # fmt: skip
+) -> None:
     therapist = make_therapist()
     login(therapist)
     link = create_link(client, patient_name="Pat Doe", email="pat@example.org")
     mail = app.extensions["course.sent_mail"][-1]
-    assert mail.to == "pat@example.org" and link in mail.body
+    assert mail.to == "pat@example.org"
+    assert link in mail.body
     client.post("/auth/logout")
 
     page = client.get(link)
     assert page.status_code == 200
-    assert b"It does not diagnose" in page.data and b"not an emergency service" in page.data
+    assert b"It does not diagnose" in page.data
+    assert b"not an emergency service" in page.data
     assert b'value="Pat Doe"' in page.data
 
     response = client.post(link, data=JOIN)
-    assert response.status_code == 302 and response.headers["Location"] == "/learn/"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/learn/"
     patient = db.scalar(select(User).where(User.email == "pat@example.org"))
-    assert patient is not None and patient.role == Role.PATIENT and patient.timezone == "Europe/London"
+    assert patient is not None
+    assert patient.role == Role.PATIENT
+    assert patient.timezone == "Europe/London"
     enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
-    assert enrollment is not None and enrollment.therapist_id == therapist.id
-    assert enrollment.started_at == clock() and enrollment.accepted_terms_at == clock()
+    assert enrollment is not None
+    assert enrollment.therapist_id == therapist.id
+    assert enrollment.started_at == clock()
+    assert enrollment.accepted_terms_at == clock()
     assert client.get("/learn/").status_code == 200
 
 
-def test_invite_used_link_gets_clear_page(client: Any, make_therapist: Callable[..., User],
-                                          login: Callable[[User], None]) -> None:  # fmt: skip
+def test_invite_used_link_gets_clear_page(
+    client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]
+) -> None:
     login(make_therapist())
     link = create_link(client)
     client.post("/auth/logout")
     assert client.post(link, data=JOIN).status_code == 302
     client.post("/auth/logout")
     again = client.get(link)
-    assert again.status_code == 410 and b"already been used" in again.data
+    assert again.status_code == 410
+    assert b"already been used" in again.data
     second = client.post(link, data={**JOIN, "email": "other@example.org"})
     assert second.status_code == 410
 
 
-def test_invite_expires_after_14_days(client: Any, make_therapist: Callable[..., User],
-                                      login: Callable[[User], None], clock: FrozenClock) -> None:  # fmt: skip
+def test_invite_expires_after_14_days(
+    client: Any, make_therapist: Callable[..., User], login: Callable[[User], None], clock: FrozenClock
+) -> None:
     login(make_therapist())
     link = create_link(client)
     client.post("/auth/logout")
@@ -80,49 +94,62 @@ def test_invite_expires_after_14_days(client: Any, make_therapist: Callable[...,
     assert client.get(link).status_code == 200
     clock.advance(hours=2)
     expired = client.get(link)
-    assert expired.status_code == 410 and b"expired" in expired.data
+    assert expired.status_code == 410
+    assert b"expired" in expired.data
 
 
 def test_invite_unknown_token_gets_clear_page(client: Any) -> None:
     response = client.get("/auth/join/not-a-real-token")
-    assert response.status_code == 410 and b"do not recognise this invitation" in response.data
+    assert response.status_code == 410
+    assert b"do not recognise this invitation" in response.data
 
 
-def test_invite_bad_input_keeps_what_was_typed(client: Any, make_therapist: Callable[..., User],
-                                               login: Callable[[User], None]) -> None:  # fmt: skip
+def test_invite_bad_input_keeps_what_was_typed(
+    client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]
+) -> None:
     login(make_therapist())
     link = create_link(client)
     client.post("/auth/logout")
     response = client.post(link, data={**JOIN, "password": "short", "confirm": "short", "accept": ""})
     assert response.status_code == 422
-    assert b"at least 10 characters" in response.data and b"Please tick this box" in response.data
-    assert b'value="Pat Doe"' in response.data and b'value="pat@example.org"' in response.data
+    assert b"at least 10 characters" in response.data
+    assert b"Please tick this box" in response.data
+    assert b'value="Pat Doe"' in response.data
+    assert b'value="pat@example.org"' in response.data
     assert b'<option selected value="Europe/London">' in response.data
 
 
 def test_invite_taken_email_is_refused_next_to_field(
-    client: Any, make_therapist: Callable[..., User], make_patient: Callable[..., User], login: Callable[[User], None]
+    client: Any,
+    make_therapist: Callable[..., User],
+    make_patient: Callable[..., User],
+    login: Callable[[User], None],
 ) -> None:
     existing = make_patient()
     login(make_therapist())
     link = create_link(client)
     client.post("/auth/logout")
     response = client.post(link, data={**JOIN, "email": existing.email.upper()})
-    assert response.status_code == 422 and b"already exists" in response.data
+    assert response.status_code == 422
+    assert b"already exists" in response.data
     assert client.get(link).status_code == 200  # the invite is still usable
 
 
-def test_invite_stores_only_token_hash(db: Session, client: Any, make_therapist: Callable[..., User],
-                                       login: Callable[[User], None]) -> None:  # fmt: skip
+def test_invite_stores_only_token_hash(
+    db: Session, client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]
+) -> None:
     login(make_therapist())
     link = create_link(client)
     token = link.rsplit("/", 1)[1]
     invite = db.scalar(select(Invite))
-    assert invite is not None and token not in invite.token_hash and len(invite.token_hash) == 64
+    assert invite is not None
+    assert token not in invite.token_hash
+    assert len(invite.token_hash) == 64
 
 
-def test_invite_list_shows_only_own(client: Any, make_therapist: Callable[..., User],
-                                    login: Callable[[User], None]) -> None:  # fmt: skip
+def test_invite_list_shows_only_own(
+    client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]
+) -> None:
     login(make_therapist())
     create_link(client, patient_name="Mine Only")
     client.post("/auth/logout")

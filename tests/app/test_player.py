@@ -37,7 +37,10 @@ def complete_week_one(client: Any) -> None:
     assert client.post("/learn/first/intro", data={"submit": "y"}).status_code == 302
     assert client.post("/learn/first/alarm", data=EXERCISE_OK).status_code == 302
     assert client.post("/learn/first/quiz", data={"hurt_harm": "no", "submit": "y"}).status_code == 302
-    assert client.post("/learn/first/reflect", data={"text": "Pain moved today.", "submit": "y"}).status_code == 302
+    assert (
+        client.post("/learn/first/reflect", data={"text": "Pain moved today.", "submit": "y"}).status_code
+        == 302
+    )
 
 
 def progress(db: Session, step_id: str) -> StepProgress | None:
@@ -47,7 +50,8 @@ def progress(db: Session, step_id: str) -> StepProgress | None:
 
 def test_home_shows_next_step_and_the_path(client: Any, patient: User) -> None:
     page = client.get("/learn/").data.decode()
-    assert "What to do today" in page and "Introduction" in page
+    assert "What to do today" in page
+    assert "Introduction" in page
     assert 'href="/learn/first/intro"' in page
     assert "Week 2: Second week" in page
     assert "Opens Monday 9 March at the earliest, once you finish week 1." in page
@@ -63,7 +67,8 @@ def test_lesson_renders_sanitized_and_completes(client: Any, db: Session, patien
     response = client.post("/learn/first/intro", data={"submit": "y"})
     assert response.headers["Location"] == "/learn/first/alarm"
     saved = progress(db, "intro")
-    assert saved is not None and saved.status == StepStatus.COMPLETE
+    assert saved is not None
+    assert saved.status == StepStatus.COMPLETE
 
 
 def test_step_ahead_of_order_is_locked_without_content(client: Any, patient: User) -> None:
@@ -79,7 +84,8 @@ def test_locked_module_by_url_shows_why_and_no_content(client: Any, patient: Use
         response = client.get(url)
         assert response.status_code == 403, url
         assert b"not open yet" in response.data
-        assert b"Breathe slowly" not in response.data and b"You made it" not in response.data
+        assert b"Breathe slowly" not in response.data
+        assert b"You made it" not in response.data
 
 
 def test_unknown_module_or_step_is_404(client: Any, patient: User) -> None:
@@ -123,7 +129,8 @@ def test_exercise_out_of_range_values_refused(client: Any, patient: User) -> Non
     response = client.post("/learn/first/alarm", data={**EXERCISE_OK, "worry": "11", "kind": "bogus"})
     assert response.status_code == 422
     page = response.data.decode()
-    assert "Please choose a number from 0 to 10." in page and "Please choose one of the options." in page
+    assert "Please choose a number from 0 to 10." in page
+    assert "Please choose one of the options." in page
 
 
 def test_exercise_save_for_later_keeps_draft_then_completes(client: Any, db: Session, patient: User) -> None:
@@ -131,13 +138,15 @@ def test_exercise_save_for_later_keeps_draft_then_completes(client: Any, db: Ses
     draft = {"alarm_says": "Half a thought", "save": "y"}
     assert client.post("/learn/first/alarm", data=draft).status_code == 302
     saved = progress(db, "alarm")
-    assert saved is not None and saved.status == StepStatus.STARTED
+    assert saved is not None
+    assert saved.status == StepStatus.STARTED
     assert saved.answers["alarm-says"] == "Half a thought"
     assert b"Half a thought" in client.get("/learn/first/alarm").data
     assert client.get("/learn/first/quiz").status_code == 403  # a draft does not complete the step
     assert client.post("/learn/first/alarm", data=EXERCISE_OK).status_code == 302
     done = progress(db, "alarm")
-    assert done is not None and done.status == StepStatus.COMPLETE
+    assert done is not None
+    assert done.status == StepStatus.COMPLETE
     assert done.answers["evidence"] == [{"what": "Pain rose before a hard meeting", "kind": "Stress"}]
     assert done.answers["feelings"] == ["Fear", "Calm"]
 
@@ -149,7 +158,8 @@ def test_exercise_add_row_adds_without_saving(client: Any, db: Session, patient:
     response = client.post("/learn/first/alarm", data=data)
     assert response.status_code == 200
     page = response.data.decode()
-    assert 'name="evidence-1-what"' in page and "Pain rose before a hard meeting" in page
+    assert 'name="evidence-1-what"' in page
+    assert "Pain rose before a hard meeting" in page
     assert progress(db, "alarm") is None
 
 
@@ -158,11 +168,13 @@ def test_check_shows_explanations_after_answering(client: Any, patient: User) ->
     client.post("/learn/first/alarm", data=EXERCISE_OK)
     assert b"Hurt does not always mean harm." not in client.get("/learn/first/quiz").data
     missing = client.post("/learn/first/quiz", data={"submit": "y"})
-    assert missing.status_code == 422 and b"Please choose an answer." in missing.data
+    assert missing.status_code == 422
+    assert b"Please choose an answer." in missing.data
     response = client.post("/learn/first/quiz", data={"hurt_harm": "yes", "submit": "y"})
     assert response.headers["Location"].endswith("/learn/first/quiz#feedback")
     page = client.get("/learn/first/quiz").data.decode()
-    assert "Hurt does not always mean harm." in page and "The answer that fits best:" in page
+    assert "Hurt does not always mean harm." in page
+    assert "The answer that fits best:" in page
 
 
 def test_journal_step_creates_private_entry_and_updates_it(client: Any, db: Session, patient: User) -> None:
@@ -176,10 +188,12 @@ def test_journal_step_creates_private_entry_and_updates_it(client: Any, db: Sess
     client.post("/learn/first/reflect", data={"text": text + " more", "submit": "y"})
     entries = db.scalars(select(JournalEntry)).all()
     assert len(entries) == 1
-    assert entries[0].text == text + " more" and entries[0].prompt == "What surprised you?"
+    assert entries[0].text == text + " more"
+    assert entries[0].prompt == "What surprised you?"
     assert entries[0].shared is False
     page = client.get("/learn/first/reflect").data.decode()
-    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<b>bold</b>" not in page
 
 
 def test_week_two_opens_a_week_later_in_patients_zone(client: Any, patient: User, clock: FrozenClock) -> None:
@@ -203,8 +217,11 @@ def test_practice_and_habit_steps_save_ratings_and_choice(
     complete_week_one(client)
     clock.advance(days=8)
     page = client.get("/learn/second/breathe").data.decode()
-    assert 'data-minutes="3"' in page and "Breathe slowly." in page
-    response = client.post("/learn/second/breathe", data={"calm_before": "3", "calm_after": "7", "submit": "y"})
+    assert 'data-minutes="3"' in page
+    assert "Breathe slowly." in page
+    response = client.post(
+        "/learn/second/breathe", data={"calm_before": "3", "calm_after": "7", "submit": "y"}
+    )
     assert response.headers["Location"] == "/learn/second/wind-down"
     assert progress(db, "breathe").answers == {"calm-before": 3, "calm-after": 7}  # type: ignore[union-attr]
     assert client.post("/learn/second/wind-down", data={"submit": "y"}).status_code == 422
@@ -219,7 +236,8 @@ def test_resume_on_another_device_goes_to_same_step(app: Flask, client: Any, pat
     with phone.session_transaction() as session:
         session["_user_id"] = patient.get_id()
     home = phone.get("/learn/").data.decode()
-    assert 'href="/learn/first/alarm"' in home and "Continue" in home
+    assert 'href="/learn/first/alarm"' in home
+    assert "Continue" in home
     assert "draft" in phone.get("/learn/first/alarm").data.decode()
 
 
@@ -235,8 +253,11 @@ def test_progress_survives_editing_step_text(
     edited = tmp_path / "edited"
     shutil.copytree(app_config["COURSE_CONTENT_DIR"], edited)
     module = edited / "first" / "module.yaml"
-    module.write_text(module.read_text().replace("title: What my alarm says", "title: Alarm, rewritten")
-                      .replace("What does your alarm say?", "In your words, what does the alarm say?"))  # fmt: skip
+    module.write_text(
+        module.read_text()
+        .replace("title: What my alarm says", "title: Alarm, rewritten")
+        .replace("What does your alarm say?", "In your words, what does the alarm say?")
+    )
     (edited / "first" / "intro.md").write_text("## A new introduction\n\nAll new words.\n")
     new_app = create_app({**app_config, "COURSE_CONTENT_DIR": str(edited)})
     new_app.extensions["course.clock"] = clock
@@ -244,7 +265,8 @@ def test_progress_survives_editing_step_text(
     with browser.session_transaction() as session:
         session["_user_id"] = patient.get_id()
     page = browser.get("/learn/first/alarm").data.decode()
-    assert "Alarm, rewritten" in page and "It says my back is breaking." in page
+    assert "Alarm, rewritten" in page
+    assert "It says my back is breaking." in page
     assert 'href="/learn/first/quiz"' in browser.get("/learn/").data.decode()
     new_app.extensions["course.engine"].dispose()
 

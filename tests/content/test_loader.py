@@ -46,7 +46,8 @@ def test_load_fixture_program_builds_catalog(program: Path) -> None:
     exercise = first.steps[1]
     assert isinstance(exercise, Exercise)
     assert [f.kind for f in exercise.fields] == ["longtext", "scale", "choice", "multichoice", "list"]
-    assert exercise.fields[0].required and exercise.fields[0].max_length == 100
+    assert exercise.fields[0].required
+    assert exercise.fields[0].max_length == 100
     assert exercise.fields[4].item_fields[0].id == "what"
     habit_step = catalog.modules[1].steps[1]
     assert isinstance(habit_step, HabitStep)
@@ -68,8 +69,8 @@ def test_load_invalid_yaml_reports_file_and_line(program: Path) -> None:
 def test_load_unknown_step_type_reports_line(program: Path) -> None:
     edit(program / "third" / "module.yaml", "type: lesson", "type: lecture")
     assert problems(program) == [
-        "modules/third/module.yaml:10: unknown step type 'lecture' (known: lesson, exercise, check, practice, "
-        "habit, journal)"
+        "modules/third/module.yaml:10: unknown step type 'lecture' "
+        "(known: lesson, exercise, check, practice, habit, journal)"
     ]
 
 
@@ -85,9 +86,14 @@ def test_load_missing_required_key_is_reported(program: Path) -> None:
 
 
 def test_load_unknown_key_is_reported_at_its_line(program: Path) -> None:
-    edit(program / "third" / "module.yaml", "    title: The last lesson\n", "    title: The last lesson\n    tittle: x\n")
+    edit(
+        program / "third" / "module.yaml",
+        "    title: The last lesson\n",
+        "    title: The last lesson\n    tittle: x\n",
+    )
     found = problems(program)
-    assert len(found) == 1 and found[0].startswith("modules/third/module.yaml:12: unknown key 'tittle'"), found
+    assert len(found) == 1, found
+    assert found[0].startswith("modules/third/module.yaml:12: unknown key 'tittle'"), found
 
 
 def test_load_listed_module_absent_is_reported(program: Path) -> None:
@@ -99,7 +105,9 @@ def test_load_listed_module_absent_is_reported(program: Path) -> None:
 
 def test_load_broken_step_link_reports_lesson_file_line(program: Path) -> None:
     edit(program / "first" / "intro.md", "step:alarm", "step:alarmm")
-    assert problems(program) == ["modules/first/intro.md:7: link 'step:alarmm' points to an unknown step 'alarmm' of 'first'"]
+    assert problems(program) == [
+        "modules/first/intro.md:7: link 'step:alarmm' points to an unknown step 'alarmm' of 'first'"
+    ]
 
 
 def test_load_answer_not_an_option_is_reported(program: Path) -> None:
@@ -123,8 +131,10 @@ def test_load_reports_all_problems_at_once(program: Path) -> None:
     found = problems(program)
     assert len(found) == 3, found
     assert {p.split(":")[0] for p in found} == {
-        "modules/first/module.yaml", "modules/second/module.yaml", "modules/third/module.yaml"
-    }  # fmt: skip
+        "modules/first/module.yaml",
+        "modules/second/module.yaml",
+        "modules/third/module.yaml",
+    }
 
 
 def test_load_duplicate_habit_id_names_first_use(program: Path) -> None:
@@ -135,7 +145,8 @@ def test_load_duplicate_habit_id_names_first_use(program: Path) -> None:
         "      id: wind-down\n      area: sleep\n      name: Again\n      prompt: Again?\n",
     )
     found = problems(program)
-    assert len(found) == 1 and "habit id 'wind-down' is already used in modules/second/module.yaml" in found[0]
+    assert len(found) == 1
+    assert "habit id 'wind-down' is already used in modules/second/module.yaml" in found[0]
 
 
 def test_load_lesson_file_outside_module_is_refused(program: Path) -> None:

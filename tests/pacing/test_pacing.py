@@ -17,8 +17,13 @@ OUTLINE = (("one", ("a", "b")), ("two", ("c",)), ("three", ("d", "e")))
 START = datetime(2026, 3, 2, 15, 0, tzinfo=DENVER).astimezone(UTC)
 
 
-def state(now: datetime, completions: dict[tuple[str, str], datetime] | None = None,
-          overrides: list[OverrideEvent] | None = None, pace: int = 7, tz: ZoneInfo = DENVER) -> ProgramState:  # fmt: skip
+def state(
+    now: datetime,
+    completions: dict[tuple[str, str], datetime] | None = None,
+    overrides: list[OverrideEvent] | None = None,
+    pace: int = 7,
+    tz: ZoneInfo = DENVER,
+) -> ProgramState:
     return program_state(OUTLINE, START, tz, pace, completions or {}, overrides or [], now)
 
 
@@ -30,7 +35,8 @@ def test_pacing_enrollment_opens_only_module_one() -> None:
     s = state(START)
     assert [m.status for m in s.modules] == ["open", "locked", "locked"]
     assert s.current == ("one", "a")
-    assert s.step_is_open("one", "a") and not s.step_is_open("one", "b")
+    assert s.step_is_open("one", "a")
+    assert not s.step_is_open("one", "b")
 
 
 def test_pacing_completion_early_waits_for_local_midnight_a_week_later() -> None:
@@ -54,7 +60,10 @@ def test_pacing_late_completion_opens_next_at_completion() -> None:
 def test_pacing_incomplete_module_holds_next_however_long() -> None:
     s = state(START + timedelta(days=60), {("one", "a"): START + timedelta(days=1)})
     two = s.module("two")
-    assert two is not None and not two.is_open and two.waiting_for == "one" and two.opens_on is None
+    assert two is not None
+    assert not two.is_open
+    assert two.waiting_for == "one"
+    assert two.opens_on is None
 
 
 def test_pacing_pace_counts_local_days_across_dst_change() -> None:
@@ -69,7 +78,8 @@ def test_pacing_pause_holds_and_resume_opens() -> None:
     pause = OverrideEvent("pause", START + timedelta(days=3))
     resume = OverrideEvent("resume", START + timedelta(days=12))
     held = state(START + timedelta(days=11), done, [pause])
-    assert held.paused and not held.module("two").is_open  # type: ignore[union-attr]
+    assert held.paused
+    assert not held.module("two").is_open
     resumed = state(START + timedelta(days=13), done, [pause, resume])
     assert not resumed.paused
     assert resumed.module("two").opened_at == resume.at  # type: ignore[union-attr]
@@ -90,13 +100,16 @@ def test_pacing_future_events_do_not_count() -> None:
 
 def test_pacing_everything_done_is_finished() -> None:
     done: dict[tuple[str, str], datetime] = {}
-    overrides = [OverrideEvent("unlock_next", START + timedelta(hours=1)),
-                 OverrideEvent("unlock_next", START + timedelta(hours=2))]  # fmt: skip
+    overrides = [
+        OverrideEvent("unlock_next", START + timedelta(hours=1)),
+        OverrideEvent("unlock_next", START + timedelta(hours=2)),
+    ]
     for i, (slug, steps) in enumerate(OUTLINE):
         for j, step in enumerate(steps):
             done[(slug, step)] = START + timedelta(hours=3 + i, minutes=j)
     s = state(START + timedelta(days=1), done, overrides)
-    assert s.finished and s.current is None
+    assert s.finished
+    assert s.current is None
 
 
 def test_pacing_rejects_zero_pace() -> None:
@@ -113,11 +126,20 @@ ZONES = [ZoneInfo(z) for z in ("UTC", "America/Denver", "Europe/London", "Asia/K
 def histories(draw: st.DrawFn) -> tuple:
     """An outline, a zone, a pace, and a simulated history of a patient and their therapist."""
     n_modules = draw(st.integers(1, 5))
-    outline = tuple((f"m{i}", tuple(f"m{i}s{j}" for j in range(draw(st.integers(1, 3))))) for i in range(n_modules))
+    outline = tuple(
+        (f"m{i}", tuple(f"m{i}s{j}" for j in range(draw(st.integers(1, 3))))) for i in range(n_modules)
+    )
     tz = draw(st.sampled_from(ZONES))
     pace = draw(st.integers(1, 10))
-    gaps = draw(st.lists(st.tuples(st.integers(1, 60 * 24 * 6), st.sampled_from(
-        ["step", "step", "step", "unlock_next", "pause", "resume"])), max_size=40))  # fmt: skip
+    gaps = draw(
+        st.lists(
+            st.tuples(
+                st.integers(1, 60 * 24 * 6),
+                st.sampled_from(["step", "step", "step", "unlock_next", "pause", "resume"]),
+            ),
+            max_size=40,
+        )
+    )
     completions: dict[tuple[str, str], datetime] = {}
     overrides: list[OverrideEvent] = []
     moment = START
@@ -151,7 +173,7 @@ def _pauses(overrides: list[OverrideEvent], now: datetime) -> list[tuple[datetim
 @settings(max_examples=150, deadline=None)
 @given(histories(), st.integers(0, 60 * 24 * 200))
 def test_pacing_properties_hold_for_any_history(history: tuple, later_minutes: int) -> None:
-    outline, tz, pace, completions, overrides, end = history
+    outline, tz, pace, completions, overrides, _end = history
     now = START + timedelta(minutes=later_minutes)
     s = program_state(outline, START, tz, pace, completions, overrides, now)
     opened = [m.is_open for m in s.modules]
@@ -165,13 +187,15 @@ def test_pacing_properties_hold_for_any_history(history: tuple, later_minutes: i
         module, previous = s.modules[k], s.modules[k - 1]
         if not module.is_open:
             continue
-        assert module.opened_at is not None and previous.opened_at is not None
+        assert module.opened_at is not None
+        assert previous.opened_at is not None
         assert module.opened_at <= now
         if module.opened_early:
             assert module.opened_at in unlock_times
             continue
-        # Nothing opens before its time: previous complete, pace elapsed in local days, and not during a pause.
-        assert previous.completed_at is not None and previous.completed_at <= module.opened_at
+        # Nothing opens before its time: previous complete, pace elapsed in local days, not in a pause.
+        assert previous.completed_at is not None
+        assert previous.completed_at <= module.opened_at
         assert module.opened_at >= local_midnight_after(previous.opened_at, pace, tz)
         for start, stop in _pauses(overrides, now):
             assert not (start <= module.opened_at and (stop is None or module.opened_at < stop))
@@ -192,7 +216,8 @@ def test_pacing_time_only_opens_more(history: tuple, a: int, b: int) -> None:
     late = program_state(outline, START, tz, pace, completions, overrides, second)
     for x, y in zip(early.modules, late.modules, strict=True):
         if x.is_open:
-            assert y.is_open and y.opened_at == x.opened_at
+            assert y.is_open
+            assert y.opened_at == x.opened_at
 
 
 @settings(max_examples=150, deadline=None)
@@ -208,7 +233,8 @@ def test_pacing_pause_holds_until_resumed(history: tuple) -> None:
         assert s.paused
     for module in s.modules:
         if module.is_open and not module.opened_early:
-            assert module.opened_at is not None and module.opened_at <= pause_at
+            assert module.opened_at is not None
+            assert module.opened_at <= pause_at
 
 
 @settings(max_examples=150, deadline=None)
@@ -217,7 +243,9 @@ def test_pacing_unlock_opens_exactly_one_module(history: tuple) -> None:
     outline, tz, pace, completions, overrides, end = history
     now = end + timedelta(minutes=1)
     before = program_state(outline, START, tz, pace, completions, overrides, now)
-    after = program_state(outline, START, tz, pace, completions, [*overrides, OverrideEvent("unlock_next", now)], now)
+    after = program_state(
+        outline, START, tz, pace, completions, [*overrides, OverrideEvent("unlock_next", now)], now
+    )
     count_before = sum(m.is_open for m in before.modules)
     count_after = sum(m.is_open for m in after.modules)
     assert count_after == min(len(outline), count_before + 1)

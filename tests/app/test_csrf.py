@@ -1,0 +1,57 @@
+"""CSRF protection is on in production; this module runs with it enabled."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from course.models import User
+from tests.conftest import TEST_PASSWORD
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    return {**app_config, "WTF_CSRF_ENABLED": True}
+
+
+def token_from(page: bytes) -> str:
+    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, page[:500]
+    return match.group(1).decode()
+
+
+def test_csrf_login_without_token_is_refused_kindly(client: Any, make_therapist: Callable[..., User]) -> None:
+    therapist = make_therapist()
+    response = client.post("/auth/login", data={"email": therapist.email, "password": TEST_PASSWORD})
+    assert response.status_code == 400
+    assert b"Please try that again" in response.data
+    assert b"CSRF" not in response.data
+
+
+def test_csrf_login_with_token_works(client: Any, make_therapist: Callable[..., User]) -> None:
+    therapist = make_therapist()
+    token = token_from(client.get("/auth/login").data)
+    response = client.post(
+        "/auth/login", data={"email": therapist.email, "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def test_csrf_step_post_without_token_changes_nothing(
+    app: Flask, client: Any, make_patient: Callable[..., User], login: Callable[[User], None]
+) -> None:
+    login(make_patient())
+    assert client.post("/learn/first/intro", data={"submit": "y"}).status_code == 400
+    assert client.get("/learn/first/alarm").status_code == 403  # the lesson was not completed
+
+
+def test_csrf_sign_out_needs_token(
+    client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]
+) -> None:
+    login(make_therapist())
+    client.post("/auth/logout")
+    assert client.get("/clinic/").status_code == 200
