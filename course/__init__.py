@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .clinic import bp as clinic_bp
     from .errors import register_error_handlers
+    from .journal import bp as journal_bp
     from .learn import bp as learn_bp
     from .templating import register_templating
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(learn_bp)
     app.register_blueprint(clinic_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(journal_bp)
     register_error_handlers(app)
     register_templating(app)
 
@@ -55,6 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         return redirect(url_for(home_endpoint(current_user)))
+
+    @app.get("/help")
+    def help_now() -> str:
+        return render_template("help.html")
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from .models import Enrollment, Role, User
 
@@ -33,6 +35,15 @@ def role_required(*roles: Role) -> Callable[[F], F]:
 def therapist_may_see(therapist: User, enrollment: Enrollment | None) -> bool:
     """A therapist sees only the patients enrolled with them."""
     return enrollment is not None and therapist.is_therapist and enrollment.therapist_id == therapist.id
+
+
+def enrollment_for_therapist(db: Session, therapist: User, patient_id: int) -> Enrollment:
+    """The enrollment of one of the therapist's own patients; 404 for anyone else's (never a hint)."""
+    enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient_id))
+    if not therapist_may_see(therapist, enrollment):
+        abort(404)
+    assert enrollment is not None
+    return enrollment
 
 
 def current_enrollment() -> Enrollment:

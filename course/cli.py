@@ -102,6 +102,16 @@ def register_cli(app: Flask) -> None:
         db.commit()
         click.echo(f"Demo data ready ({created} new accounts). All demo passwords are 'demo-password'.")
 
+    @app.cli.command("purge")
+    def purge_command() -> None:
+        """Remove journal entries deleted more than 30 days ago (run daily, e.g. from cron)."""
+        from .journal.services import purge_deleted
+
+        db = get_db()
+        removed = purge_deleted(db, clock.now())
+        db.commit()
+        click.echo(f"Removed {removed} journal entries deleted more than 30 days ago.")
+
     @app.cli.command("check")
     def check_command() -> None:
         """Validate the program in modules/ and warn about step ids that patients have progress on."""

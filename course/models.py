@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Enum,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -141,6 +143,12 @@ class Enrollment(Base):
     accepted_terms_at: Mapped[datetime]
     # A cache of the latest pause/resume override, for listing; the pacing policy reads the overrides.
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Safety screening before week 1: None until answered.
+    screened_at: Mapped[datetime | None] = mapped_column(default=None)
+    red_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pem: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    cleared_at: Mapped[datetime | None] = mapped_column(default=None)
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     patient: Mapped[User] = relationship(back_populates="enrollment", foreign_keys=[patient_id])
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
@@ -203,10 +211,13 @@ class StepProgress(Base):
 
 
 class JournalEntry(Base):
-    """A reflection the patient wrote, freely or in answer to a module's prompt."""
+    """A reflection the patient wrote, freely or in answer to a module's prompt. Private unless shared."""
 
     __tablename__ = "journal_entries"
-    __table_args__ = (CheckConstraint("length(text) <= 50000", name="text_length"),)
+    __table_args__ = (
+        CheckConstraint("length(text) <= 50000", name="text_length"),
+        UniqueConstraint("patient_id", "idempotency_key", name="uq_journal_entries_idempotency"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -215,7 +226,191 @@ class JournalEntry(Base):
     prompt: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When the therapist last read it; a shared entry changed or shared after this counts as unread.
+    therapist_read_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Bumped on every save, so a save based on an older version is caught instead of overwriting.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # One per form shown, so a double submit creates one entry.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    updated_at: Mapped[datetime] = mapped_column(default=system_now)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    patient: Mapped[User] = relationship()
+    revisions: Mapped[list[JournalRevision]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="JournalRevision.number"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="Comment.created_at"
+    )
+
+
+class JournalRevision(Base):
+    """An earlier text of a journal entry, kept on every save."""
+
+    __tablename__ = "journal_revisions"
+    __table_args__ = (UniqueConstraint("entry_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="revisions")
+
+
+class Comment(Base):
+    """A therapist's reply to a shared journal entry, shown to the patient beside it."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+
+
+class PendingSubmission(Base):
+    """Text posted after the session expired, kept until the patient signs in again (then saved)."""
+
+    __tablename__ = "pending_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The account the expired session belonged to, when known: only that account may claim the text.
+    user_hint: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
+class CheckIn(Base):
+    """A patient's daily check-in, one per local day."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "day"),
+        CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
+        CheckConstraint("sleep_hours BETWEEN 0 AND 16", name="sleep_hours_range"),
+        CheckConstraint("sleep_quality BETWEEN 0 AND 10", name="sleep_quality_range"),
+        CheckConstraint("stress BETWEEN 0 AND 10", name="stress_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    pain: Mapped[int] = mapped_column(Integer)
+    sleep_hours: Mapped[float | None] = mapped_column(Float)
+    sleep_quality: Mapped[int | None] = mapped_column(Integer)
+    stress: Mapped[int | None] = mapped_column(Integer)
+    mood: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=system_now)
     updated_at: Mapped[datetime] = mapped_column(default=system_now)
 
-    patient: Mapped[User] = relationship()
+    habits: Mapped[list[HabitLog]] = relationship(back_populates="checkin", cascade="all, delete-orphan")
+
+
+class HabitAdoption(Base):
+    """A habit from the program that the patient chose to practise (and may drop again)."""
+
+    __tablename__ = "habit_adoptions"
+    __table_args__ = (UniqueConstraint("patient_id", "habit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    habit_id: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    adopted_at: Mapped[datetime] = mapped_column(default=system_now)
+    dropped_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class HabitLog(Base):
+    """A habit practised on the day of a check-in."""
+
+    __tablename__ = "habit_logs"
+    __table_args__ = (UniqueConstraint("checkin_id", "habit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    habit_id: Mapped[str] = mapped_column(String(64))
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="habits")
+
+
+class AlertState(enum.StrEnum):
+    """Open until a therapist acknowledges it."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class Alert(Base):
+    """Something a therapist should know about a patient: safety, inactivity, worsening, red flags."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[int] = mapped_column(Integer)  # 0 is the most serious
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[AlertState] = mapped_column(_enum(AlertState, "alert_state"), default=AlertState.OPEN)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    enrollment: Mapped[Enrollment] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship()
+
+
+class ClinicalNote(Base):
+    """A therapist's private note about a patient (never shown to the patient)."""
+
+    __tablename__ = "clinical_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+    author: Mapped[User | None] = relationship()
+
+
+class MeasureResponse(Base):
+    """A patient's answers to one questionnaire for one due date; scored only when complete."""
+
+    __tablename__ = "measure_responses"
+    __table_args__ = (UniqueConstraint("enrollment_id", "measure_id", "due_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    measure_id: Mapped[str] = mapped_column(String(64))
+    due_key: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditEvent(Base):
+    """Who saw or changed what about which patient, and when. Kept even when the data itself is deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=system_now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

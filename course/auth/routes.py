@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -14,6 +14,8 @@ from ..accounts import user_for_reset_token as _user_for_reset_token
 from ..db import get_db
 from ..enrollment import accept_invite, look_up_invite
 from ..forms import EmptyForm
+from ..journal.routes import PENDING_SESSION_KEY
+from ..journal.services import claim_pending
 from ..mail import send_mail
 from . import bp
 from .forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
@@ -43,6 +45,14 @@ def login() -> Response | tuple[str, int]:
         user = authenticate(get_db(), form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
+            pending = session.pop(PENDING_SESSION_KEY, None)
+            if pending:
+                saved = claim_pending(get_db(), str(pending), user, clock.now())
+                if saved is not None:
+                    if saved.crisis:
+                        flash("crisis", "crisis")
+                    flash("Welcome back. The journal entry you were writing is saved.", "success")
+                    return redirect(url_for("journal.entry", entry_id=saved.entry.id))
             return redirect(safe_next(request.args.get("next")) or url_for("index"))
         form.password.errors = ["That email and password do not match an active account. Please try again."]
         status = 422

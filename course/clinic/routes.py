@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from flask import current_app, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from .. import clock
-from ..access import role_required
+from ..access import enrollment_for_therapist, role_required
+from ..audit import record
 from ..content.model import Catalog
 from ..db import get_db
 from ..enrollment import create_invite
+from ..journal.forms import CommentForm
+from ..journal.services import JournalError, add_comment, is_unread, shared_entries
 from ..learn.services import program_for
 from ..mail import send_mail
-from ..models import Enrollment, Invite, Role
+from ..models import Enrollment, Invite, JournalEntry, Role
 from . import bp
 from .forms import InviteForm
 
@@ -92,3 +95,65 @@ def invites() -> Response | tuple[str, int]:
     return render_template(
         "clinic/invites.html", form=form, new_link=new_link, invites=recent, now=now
     ), status
+
+
+@bp.get("/patients/<int:patient_id>")
+@role_required(Role.THERAPIST)
+def patient(patient_id: int) -> str:
+    """One of the therapist's patients: progress through the program and shared journal entries."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    catalog: Catalog = current_app.extensions["course.catalog"]
+    state = program_for(db, enrollment, catalog, now)
+    entries = shared_entries(db, enrollment)
+    record(db, current_user, patient_id, "view_patient", now=now)
+    return render_template(
+        "clinic/patient.html",
+        enrollment=enrollment,
+        state=state,
+        catalog=catalog,
+        entries=entries,
+        is_unread=is_unread,
+    )
+
+
+@bp.get("/patients/<int:patient_id>/journal/<int:entry_id>")
+@role_required(Role.THERAPIST)
+def shared_entry(patient_id: int, entry_id: int) -> str:
+    """A shared journal entry with the replies; reading it marks it read (and is audited)."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    entry = _shared_entry_or_404(enrollment, entry_id)
+    entry.therapist_read_at = now
+    record(db, current_user, patient_id, "read_shared_entry", now=now, entry_id=entry.id)
+    return render_template("clinic/shared_entry.html", enrollment=enrollment, entry=entry, form=CommentForm())
+
+
+@bp.post("/patients/<int:patient_id>/journal/<int:entry_id>/comment")
+@role_required(Role.THERAPIST)
+def comment(patient_id: int, entry_id: int) -> Response | tuple[str, int]:
+    """Reply beside a shared entry; the patient sees it with the entry."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    entry = _shared_entry_or_404(enrollment, entry_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            add_comment(db, entry, current_user, form.text.data or "", now)
+        except JournalError as exc:
+            form.text.errors = [str(exc)]
+        else:
+            record(db, current_user, patient_id, "comment_shared_entry", now=now, entry_id=entry.id)
+            flash("Your reply is saved. The patient will see it beside the entry.", "success")
+            return redirect(url_for(".shared_entry", patient_id=patient_id, entry_id=entry_id))
+    return render_template("clinic/shared_entry.html", enrollment=enrollment, entry=entry, form=form), 422
+
+
+def _shared_entry_or_404(enrollment: Enrollment, entry_id: int) -> JournalEntry:
+    entry = get_db().get(JournalEntry, entry_id)
+    if entry is None or entry.patient_id != enrollment.patient_id or not entry.shared or entry.deleted_at:
+        abort(404)
+    return entry

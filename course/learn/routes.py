@@ -91,11 +91,13 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         if added_row:
             pass  # re-show the form with one more row; nothing is saved or lost
         elif "save" in form and form["save"].data:
-            save_step(db, enrollment, slug, step, answers, complete=False, now=now)
+            if save_step(db, enrollment, slug, step, answers, complete=False, now=now).crisis:
+                flash("crisis", "crisis")
             flash("Saved. You can come back to this step at any time.", "success")
             return redirect(url_for(".step", slug=slug, step_id=step_id))
         elif not missing_required(step, form, answers):
-            save_step(db, enrollment, slug, step, answers, complete=True, now=now)
+            if save_step(db, enrollment, slug, step, answers, complete=True, now=now).crisis:
+                flash("crisis", "crisis")
             if isinstance(step, Check):
                 return redirect(url_for(".step", slug=slug, step_id=step_id, _anchor="feedback"))
             return redirect(_after(module, step))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,8 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..content.model import Catalog, JournalStep, Step
+from ..journal.services import create_entry, own_entry, update_entry
 from ..models import Enrollment, JournalEntry, ProgramOverride, StepProgress, StepStatus
 from ..pacing import OverrideEvent, ProgramState, program_state
+
+
+@dataclass(frozen=True)
+class StepSaved:
+    """The saved progress, and whether what was written calls for crisis help."""
+
+    progress: StepProgress
+    crisis: bool
 
 
 def zone_of(enrollment: Enrollment) -> ZoneInfo:
@@ -73,10 +83,11 @@ def save_step(
     *,
     complete: bool,
     now: datetime,
-) -> StepProgress:
+) -> StepSaved:
     """Save answers to a step; completing is permanent (a later 'save for later' keeps it complete).
 
-    A journal step's text becomes (or updates) a journal entry, linked from the answers.
+    A journal step's text becomes (or updates) a journal entry, linked from the answers; `crisis` says
+    whether crisis help must be shown.
     """
     progress = get_progress(db, enrollment, module_slug, step.id)
     if progress is None:
@@ -98,15 +109,16 @@ def save_step(
             if found is None:
                 raise
             progress = found
+    crisis = False
     if isinstance(step, JournalStep):
-        answers = _save_journal_answer(db, enrollment, module_slug, step, progress, answers, now)
+        answers, crisis = _save_journal_answer(db, enrollment, module_slug, step, progress, answers, now)
     progress.answers = answers
     progress.updated_at = now
     if complete and progress.status != StepStatus.COMPLETE:
         progress.status = StepStatus.COMPLETE
         progress.completed_at = now
     db.flush()
-    return progress
+    return StepSaved(progress, crisis)
 
 
 def _save_journal_answer(
@@ -117,26 +129,26 @@ def _save_journal_answer(
     progress: StepProgress,
     answers: dict[str, Any],
     now: datetime,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bool]:
+    """Create or update the journal entry behind a journal step; returns the answers and the crisis flag."""
     text = str(answers.get("text", ""))
     entry_id = (progress.answers or {}).get("entry_id")
-    entry = db.get(JournalEntry, entry_id) if entry_id else None
-    if entry is None or entry.patient_id != enrollment.patient_id:
-        entry = JournalEntry(
-            patient_id=enrollment.patient_id,
+    entry = own_entry(db, enrollment.patient, int(entry_id)) if entry_id else None
+    if not text.strip() and entry is None:
+        return {}, False
+    if entry is None:
+        saved = create_entry(
+            db,
+            enrollment.patient,
+            text,
+            now=now,
+            prompt=step.prompt,
             module_slug=module_slug,
             step_id=step.id,
-            prompt=step.prompt,
-            text=text,
-            created_at=now,
-            updated_at=now,
         )
-        db.add(entry)
-        db.flush()
-    elif entry.text != text:
-        entry.text = text
-        entry.updated_at = now
-    return {"entry_id": entry.id}
+    else:
+        saved = update_entry(db, enrollment.patient, entry, text, base_revision=entry.revision, now=now)
+    return {"entry_id": saved.entry.id}, saved.crisis
 
 
 def journal_text(db: Session, enrollment: Enrollment, progress: StepProgress | None) -> str:

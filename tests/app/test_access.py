@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy.orm import Session
 
+from course.clock import FrozenClock
+from course.journal.services import create_entry, set_shared, soft_delete
 from course.models import User
 
 ROLES = ("anonymous", "patient", "other_patient", "own_therapist", "other_therapist", "admin")
@@ -36,9 +39,13 @@ LOGIN = 302  # anonymous users are sent to sign in
 PATIENT_ONLY = every(403, anonymous=LOGIN, patient=200, other_patient=200)
 THERAPIST_ONLY = every(403, anonymous=LOGIN, own_therapist=200, other_therapist=200)
 ADMIN_ONLY = every(403, anonymous=LOGIN, admin=200)
+# Someone else's object answers 404, never 403 with a hint.
+OWN_PATIENT_ONLY = every(403, anonymous=LOGIN, patient=200, other_patient=404)
+OWN_THERAPIST_ONLY = every(403, anonymous=LOGIN, own_therapist=200, other_therapist=404)
 
 TABLE = [
     Row("index", "GET", "/", every(302)),
+    Row("help_now", "GET", "/help", every(200)),
     Row("healthz", "GET", "/healthz", every(200)),
     Row("static", "GET", "/static/app.css", every(200)),
     Row("auth.login", "GET", "/auth/login", every(302, anonymous=200)),
@@ -57,7 +64,41 @@ TABLE = [
     Row("learn.step", "GET", "/learn/first/intro", PATIENT_ONLY),
     Row("learn.step", "POST", "/learn/first/intro", {**PATIENT_ONLY, "patient": 302, "other_patient": 302}),
     Row("learn.step", "GET", "/learn/third/last", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}),
+    Row("journal.index", "GET", "/journal/", PATIENT_ONLY),
+    Row("journal.new", "GET", "/journal/new", PATIENT_ONLY),
+    # Anonymous posts are kept for after sign-in (302); an empty entry is refused (422).
+    Row("journal.new", "POST", "/journal/new", {**PATIENT_ONLY, "patient": 422, "other_patient": 422}),
+    Row("journal.entry", "GET", "/journal/{entry_id}", OWN_PATIENT_ONLY),
+    Row("journal.entry", "GET", "/journal/{private_entry_id}", OWN_PATIENT_ONLY),
+    Row("journal.edit", "GET", "/journal/{entry_id}/edit", OWN_PATIENT_ONLY),
+    Row("journal.edit", "POST", "/journal/{entry_id}/edit", {**OWN_PATIENT_ONLY, "patient": 422}),
+    Row("journal.revisions", "GET", "/journal/{entry_id}/revisions", OWN_PATIENT_ONLY),
+    Row("journal.act", "POST", "/journal/{private_entry_id}/unshare", {**OWN_PATIENT_ONLY, "patient": 302}),
+    Row("journal.deleted", "GET", "/journal/deleted", PATIENT_ONLY),
+    Row(
+        "journal.restore_entry",
+        "POST",
+        "/journal/{deleted_entry_id}/restore",
+        {**OWN_PATIENT_ONLY, "patient": 302},
+    ),
+    Row("journal.export", "GET", "/journal/export.json", PATIENT_ONLY),
+    Row("journal.export", "GET", "/journal/export.md", PATIENT_ONLY),
+    Row("journal.print_view", "GET", "/journal/print", PATIENT_ONLY),
     Row("clinic.caseload", "GET", "/clinic/", THERAPIST_ONLY),
+    Row("clinic.patient", "GET", "/clinic/patients/{patient_id}", OWN_THERAPIST_ONLY),
+    Row("clinic.shared_entry", "GET", "/clinic/patients/{patient_id}/journal/{entry_id}", OWN_THERAPIST_ONLY),
+    Row(
+        "clinic.shared_entry",
+        "GET",
+        "/clinic/patients/{patient_id}/journal/{private_entry_id}",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 404},
+    ),
+    Row(
+        "clinic.comment",
+        "POST",
+        "/clinic/patients/{patient_id}/journal/{entry_id}/comment",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 422},
+    ),
     Row("clinic.invites", "GET", "/clinic/invites", THERAPIST_ONLY),
     Row("clinic.invites", "POST", "/clinic/invites", THERAPIST_ONLY),  # an empty invite is valid
     Row("admin.therapists", "GET", "/admin/", ADMIN_ONLY),
@@ -106,14 +147,26 @@ def people(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_access_table(app: Flask, people: dict[str, User], role: str) -> None:
+def test_access_table(
+    app: Flask, db: Session, people: dict[str, User], clock: FrozenClock, role: str
+) -> None:
+    patient = people["patient"]
+    shared = create_entry(db, patient, "Shared with my therapist", now=clock()).entry
+    set_shared(shared, True, clock())
+    private = create_entry(db, patient, "Only for me", now=clock()).entry
+    deleted = create_entry(db, patient, "Deleted", now=clock()).entry
+    soft_delete(deleted, clock())
+    db.commit()
+    entries = {"entry_id": shared.id, "private_entry_id": private.id, "deleted_entry_id": deleted.id}
     failures = []
     for row in TABLE:
         client = app.test_client()
         if role != "anonymous":
             with client.session_transaction() as session:
                 session["_user_id"] = people[role].get_id()
-        url = row.url.format(patient_id=people["patient"].id, therapist_id=people["other_therapist"].id)
+        url = row.url.format(
+            patient_id=people["patient"].id, therapist_id=people["other_therapist"].id, **entries
+        )
         response: Any = client.open(url, method=row.method)
         if response.status_code != row.expected[role]:
             failures.append(f"{row.method} {url}: expected {row.expected[role]}, got {response.status_code}")
