@@ -39,12 +39,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .journal import bp as journal_bp
     from .learn import bp as learn_bp
     from .templating import register_templating
+    from .tracking import bp as tracking_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(clinic_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(tracking_bp)
     register_error_handlers(app)
     register_templating(app)
 

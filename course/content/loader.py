@@ -18,6 +18,7 @@ from .model import (
     HABIT_AREAS,
     Catalog,
     Check,
+    EvidenceLog,
     Exercise,
     Field,
     Habit,
@@ -38,7 +39,8 @@ FIELD_KINDS = ("text", "longtext", "scale", "choice", "multichoice", "list")
 ITEM_KINDS = ("text", "longtext", "scale", "choice")
 WORDS_PER_MINUTE = 180  # a gentle pace for tired readers
 
-COURSE_KEYS = {"title": True, "pace_days": False, "modules": True}
+COURSE_KEYS = {"title": True, "pace_days": False, "modules": True, "evidence_log": False, "measures": False}
+EVIDENCE_LOG_KEYS = {"step": True, "field": True, "text": True, "when": False, "kind": False, "kinds": False}
 MODULE_KEYS = {
     "slug": True,
     "title": True,
@@ -304,9 +306,74 @@ class _Loader:
             if module is not None:
                 modules.append(module)
         self.check_links({m.slug: m for m in modules})
+        evidence_log = self.evidence_log(course_reader, course, {m.slug: m for m in modules})
         if self.problems:
             raise ContentError(self.problems)
-        return Catalog(title=title, pace_days=pace_days, modules=tuple(modules), habits=dict(self.habits))
+        return Catalog(
+            title=title,
+            pace_days=pace_days,
+            modules=tuple(modules),
+            habits=dict(self.habits),
+            evidence_log=evidence_log,
+        )
+
+    def evidence_log(
+        self, reader: _Reader, course: LineDict, modules: dict[str, Module]
+    ) -> EvidenceLog | None:
+        """Check that `evidence_log` names a list field of an exercise, and the row fields it fills."""
+        raw = course.get("evidence_log")
+        if raw is None:
+            return None
+        data = reader.mapping(raw, _line(course, "evidence_log"), "evidence_log", EVIDENCE_LOG_KEYS)
+        if data is None:
+            return None
+        target = reader.text(data, "step", "evidence_log") or ""
+        module_slug, _, step_id = target.partition("/")
+        module = modules.get(module_slug)
+        step = module.step(step_id) if module else None
+        if not isinstance(step, Exercise):
+            reader.error(
+                _line(data, "step"), f"evidence_log step '{target}' is not an exercise (write module/step)"
+            )
+            return None
+        field_id = reader.text(data, "field", "evidence_log") or ""
+        list_field = next((f for f in step.fields if f.id == field_id and f.kind == "list"), None)
+        if list_field is None:
+            reader.error(
+                _line(data, "field"), f"evidence_log field '{field_id}' is not a list field of '{target}'"
+            )
+            return None
+        items = {f.id: f for f in list_field.item_fields}
+        names = {}
+        for key in ("text", "when", "kind"):
+            name = reader.text(data, key, "evidence_log")
+            if name is not None and name not in items:
+                reader.error(
+                    _line(data, key),
+                    f"evidence_log {key} '{name}' is not a field of the rows of '{field_id}'",
+                )
+            names[key] = name
+        kinds = data.get("kinds") or {}
+        kind_field = items.get(names["kind"] or "")
+        if not isinstance(kinds, dict) or (kinds and kind_field is None):
+            reader.error(
+                _line(data, "kinds"), "evidence_log kinds needs 'kind' and must map statement ids to options"
+            )
+            kinds = {}
+        for statement, option in kinds.items():
+            if kind_field is not None and option not in {o.value for o in kind_field.options}:
+                reader.error(
+                    _line(data, "kinds"), f"evidence_log kind '{option}' for '{statement}' is not an option"
+                )
+        return EvidenceLog(
+            module=module_slug,
+            step=step_id,
+            list_field=field_id,
+            text=names["text"] or "",
+            when=names["when"],
+            kind=names["kind"],
+            kinds={str(k): str(v) for k, v in kinds.items()},
+        )
 
     def load_module(self, folder: Path, expected_slug: str, position: int) -> Module | None:
         reader = _Reader(self.root, folder / "module.yaml", self.problems)

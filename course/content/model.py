@@ -178,6 +178,19 @@ class Module:
 
 
 @dataclass(frozen=True)
+class EvidenceLog:
+    """Where a statement from the patient's own data is added: a list field of an exercise."""
+
+    module: str
+    step: str
+    list_field: str
+    text: str  # the row's field that receives the statement
+    when: str | None = None  # the row's field that receives the dates it is based on
+    kind: str | None = None  # the row's choice field for the kind of evidence
+    kinds: dict[str, str] = field(default_factory=dict)  # statement id -> option value
+
+
+@dataclass(frozen=True)
 class Catalog:
     """The whole program, loaded once per process and never changed."""
 
@@ -185,6 +198,7 @@ class Catalog:
     pace_days: int
     modules: tuple[Module, ...]
     habits: dict[str, Habit] = field(default_factory=dict)
+    evidence_log: EvidenceLog | None = None
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""

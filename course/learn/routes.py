@@ -40,8 +40,12 @@ def home() -> str:
     current = state.current
     current_module = catalog.module(current[0]) if current else None
     current_step = current_module.step(current[1]) if current_module and current else None
+    from ..tracking.services import checkin_for, local_today
+
     return render_template(
         "learn/home.html",
+        checked_in_today=checkin_for(get_db(), current_user, local_today(current_user, clock.now()))
+        is not None,
         catalog=catalog,
         state=state,
         current_module=current_module,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..content.model import Catalog, JournalStep, Step
+from ..content.model import Catalog, HabitStep, JournalStep, Step
 from ..journal.services import create_entry, own_entry, update_entry
 from ..models import Enrollment, JournalEntry, ProgramOverride, StepProgress, StepStatus
 from ..pacing import OverrideEvent, ProgramState, program_state
@@ -112,6 +112,10 @@ def save_step(
     crisis = False
     if isinstance(step, JournalStep):
         answers, crisis = _save_journal_answer(db, enrollment, module_slug, step, progress, answers, now)
+    if isinstance(step, HabitStep) and step.habit is not None and complete and answers.get("adopt"):
+        from ..tracking.services import set_habit
+
+        set_habit(db, enrollment.patient, step.habit.id, True, now)
     progress.answers = answers
     progress.updated_at = now
     if complete and progress.status != StepStatus.COMPLETE:

@@ -63,8 +63,52 @@
     } catch (e) { /* keep the server's default */ }
   }
 
+  // Journal drafts: saved in this browser every few seconds, offered back after a crash or a closed tab.
+  function setUpDraft(form) {
+    var area = form.querySelector("textarea");
+    var storage;
+    try { storage = window.localStorage; storage.setItem("draft-test", "1"); storage.removeItem("draft-test"); }
+    catch (e) { return; }
+    if (!area) { return; }
+    var key = "journal-draft:" + form.getAttribute("data-draft-key");
+    var timer = null;
+    var saved = null;
+    try { saved = JSON.parse(storage.getItem(key) || "null"); } catch (e) { saved = null; }
+    if (saved && saved.text && saved.text !== area.value) {
+      var box = document.createElement("div");
+      box.className = "panel";
+      box.setAttribute("role", "status");
+      var p = document.createElement("p");
+      p.textContent = "You have an unsaved draft from " + new Date(saved.at).toLocaleString() + ".";
+      var restore = document.createElement("button");
+      restore.type = "button";
+      restore.className = "button";
+      restore.textContent = "Bring back my draft";
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "button secondary";
+      discard.textContent = "Discard it";
+      restore.addEventListener("click", function () { area.value = saved.text; box.remove(); area.focus(); });
+      discard.addEventListener("click", function () { storage.removeItem(key); box.remove(); });
+      box.appendChild(p);
+      box.appendChild(restore);
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(discard);
+      form.parentNode.insertBefore(box, form);
+    }
+    area.addEventListener("input", function () {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(function () {
+        try { storage.setItem(key, JSON.stringify({ text: area.value, at: Date.now() })); } catch (e) { /* full */ }
+      }, 2000);
+    });
+    // The server keeps what is posted (even after a session expires), so the local copy can go.
+    form.addEventListener("submit", function () { if (timer) { clearTimeout(timer); } storage.removeItem(key); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll(".timer[data-minutes]"), setUpTimer);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft-key]"), setUpDraft);
     suggestZone();
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
