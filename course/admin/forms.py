@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import NewPasswordFields, timezone_choices
 
@@ -26,3 +27,19 @@ class TherapistForm(NewPasswordFields):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters for the audit trail (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField("Who (email contains)", validators=[Optional(), Length(max=254)])
+    patient = IntegerField(
+        "Patient number", validators=[Optional(), NumberRange(min=1, message="A patient number.")]
+    )
+    action = StringField("Action", validators=[Optional(), Length(max=60)])
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+    submit = SubmitField("Show")

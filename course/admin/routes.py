@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
-from sqlalchemy import func, select
-from werkzeug.wrappers import Response
+import csv
+import io
+import json
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import clock
 from ..access import role_required
 from ..accounts import AccountError, create_user, set_active
 from ..db import get_db
 from ..forms import EmptyForm
-from ..models import Enrollment, Role, User
+from ..models import AuditEvent, Enrollment, Role, User
 from . import bp
-from .forms import TherapistForm
+from .forms import AuditFilterForm, TherapistForm
 
 
 @bp.get("/")
@@ -32,7 +39,7 @@ def therapists() -> str:
 
 @bp.route("/therapists/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def new_therapist() -> Response | tuple[str, int]:
+def new_therapist() -> BaseResponse | tuple[str, int]:
     """Add a therapist account."""
     form = TherapistForm(data={"timezone": current_app.config["COURSE_DEFAULT_TIMEZONE"]})
     status = 200
@@ -60,7 +67,7 @@ def new_therapist() -> Response | tuple[str, int]:
 
 @bp.post("/therapists/<int:user_id>/<any(deactivate, reactivate):action>")
 @role_required(Role.ADMIN)
-def set_therapist_active(user_id: int, action: str) -> Response:
+def set_therapist_active(user_id: int, action: str) -> BaseResponse:
     """Deactivate (cannot sign in; nothing deleted) or reactivate a therapist."""
     db = get_db()
     user = db.get(User, user_id)
@@ -71,3 +78,59 @@ def set_therapist_active(user_id: int, action: str) -> Response:
         verb = "can sign in again" if action == "reactivate" else "can no longer sign in"
         flash(f"{user.display_name} {verb}.", "success")
     return redirect(url_for(".therapists"))
+
+
+def _audit_query(form: AuditFilterForm) -> Select[Any]:
+    stmt = select(AuditEvent).options(joinedload(AuditEvent.actor), joinedload(AuditEvent.patient))
+    if form.actor.data:
+        stmt = stmt.join(User, User.id == AuditEvent.actor_id).where(
+            User.email.ilike(f"%{form.actor.data.strip()}%")
+        )
+    if form.patient.data:
+        stmt = stmt.where(AuditEvent.patient_id == form.patient.data)
+    if form.action.data:
+        stmt = stmt.where(AuditEvent.action == form.action.data)
+    if form.start.data:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(form.start.data, time(0), tzinfo=UTC))
+    if form.end.data:
+        stmt = stmt.where(
+            AuditEvent.at < datetime.combine(form.end.data + timedelta(days=1), time(0), tzinfo=UTC)
+        )
+    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit() -> tuple[str, int]:
+    """The audit trail: who saw or changed what about which patient, with filters."""
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    events = get_db().scalars(_audit_query(form).limit(500)).all() if valid else []
+    return render_template("admin/audit.html", form=form, events=events), 200 if valid else 422
+
+
+@bp.get("/audit.csv")
+@role_required(Role.ADMIN)
+def audit_csv() -> Response:
+    """The filtered audit trail as CSV."""
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        abort(400)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at_utc", "actor", "patient_id", "action", "detail"])
+    for event in get_db().scalars(_audit_query(form)):
+        writer.writerow(
+            [
+                event.at.isoformat(),
+                event.actor.email if event.actor else "",
+                event.patient_id or "",
+                event.action,
+                json.dumps(event.detail, ensure_ascii=False),
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )

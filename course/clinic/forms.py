@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField
-from wtforms.validators import Email, Length, Optional
+from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 
 class InviteForm(FlaskForm):
@@ -21,3 +21,30 @@ class InviteForm(FlaskForm):
         validators=[Optional(), Email("Please check the email address."), Length(max=254)],
     )
     submit = SubmitField("Create invite link")
+
+
+class OverrideForm(FlaskForm):
+    """Open the next module now, pause or resume, with an optional reason kept in the record."""
+
+    reason = StringField(
+        "Reason (optional)", validators=[Length(max=500, message="Please keep it under 500 characters.")]
+    )
+    submit = SubmitField("Confirm")
+
+
+class NoteForm(FlaskForm):
+    """A private clinical note."""
+
+    text = TextAreaField(
+        "Private note",
+        description="Only therapists see notes. The patient never does.",
+        validators=[InputRequired("Please write the note first."), Length(max=5000)],
+    )
+    submit = SubmitField("Save note")
+
+
+class AcknowledgeForm(FlaskForm):
+    """Acknowledge an alert, with what was done."""
+
+    note = StringField("What you did (optional)", validators=[Length(max=1000)])
+    submit = SubmitField("Acknowledge")

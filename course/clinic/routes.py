@@ -4,59 +4,139 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import clock
-from ..access import enrollment_for_therapist, role_required
+from ..access import enrollment_for_therapist, role_required, therapist_may_see
+from ..accounts import AccountError
+from ..alerts import LABELS as ALERT_LABELS
+from ..alerts import acknowledge, open_alerts
 from ..audit import record
+from ..auth.routes import safe_next
 from ..content.model import Catalog
 from ..db import get_db
-from ..enrollment import create_invite
+from ..enrollment import create_invite, record_override
 from ..journal.forms import CommentForm
 from ..journal.services import JournalError, add_comment, is_unread, shared_entries
 from ..learn.services import program_for
 from ..mail import send_mail
-from ..models import Enrollment, Invite, JournalEntry, Role
+from ..models import (
+    Alert,
+    AlertState,
+    Enrollment,
+    Invite,
+    JournalEntry,
+    OverrideKind,
+    Role,
+    StepProgress,
+    StepStatus,
+)
 from . import bp
-from .forms import InviteForm
+from .forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
+from .services import FILTERS, PAGE_SIZE, add_note, caseload_csv, filter_rows, latest_scores, timeline
+from .services import caseload as caseload_rows
 
 
 @bp.get("/")
 @role_required(Role.THERAPIST)
 def caseload() -> str:
-    """The therapist's own patients and where each one is."""
+    """The therapist's patients, most in need first, with filters, search and pages."""
+    catalog: Catalog = current_app.extensions["course.catalog"]
+    kind = request.args.get("show", "all")
+    kind = kind if kind in FILTERS else "all"
+    query = (request.args.get("q") or "")[:100]
+    page = max(1, request.args.get("page", type=int) or 1)
+    rows = caseload_rows(get_db(), current_user, catalog, clock.now())
+    shown = filter_rows(rows, kind, query)
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = min(page, pages)
+    return render_template(
+        "clinic/caseload.html",
+        rows=shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(rows),
+        matching=len(shown),
+        show=kind,
+        q=query,
+        page=page,
+        pages=pages,
+        filters=FILTERS,
+    )
+
+
+@bp.get("/export.csv")
+@role_required(Role.THERAPIST)
+def export_caseload() -> Response:
+    """Progress and latest measures per patient as CSV; `deidentified=1` swaps names for stable pseudonyms."""
     db = get_db()
     now = clock.now()
     catalog: Catalog = current_app.extensions["course.catalog"]
-    enrollments = db.scalars(
-        select(Enrollment)
-        .where(Enrollment.therapist_id == current_user.id)
-        .options(joinedload(Enrollment.patient))
-        .order_by(Enrollment.started_at.desc())
-    ).all()
-    rows = []
-    for enrollment in enrollments:
-        state = program_for(db, enrollment, catalog, now)
-        open_modules = [m for m in state.modules if m.is_open]
-        rows.append(
-            {
-                "enrollment": enrollment,
-                "week": len(open_modules),
-                "done": sum(m.steps_done for m in state.modules),
-                "total": sum(m.steps_total for m in state.modules),
-                "finished": state.finished,
-            }
+    rows = caseload_rows(db, current_user, catalog, now)
+    deidentified = request.args.get("deidentified") == "1"
+    scores = latest_scores(db, [r.enrollment.id for r in rows])
+    body = caseload_csv(rows, scores, deidentified=deidentified, secret=current_app.config["SECRET_KEY"])
+    record(db, current_user, None, "export_caseload", now=now, deidentified=deidentified, patients=len(rows))
+    name = "caseload-deidentified.csv" if deidentified else "caseload.csv"
+    return Response(
+        body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/alerts")
+@role_required(Role.THERAPIST)
+def alerts() -> str:
+    """The alert inbox: open alerts, most serious and newest first, then recently acknowledged ones."""
+    db = get_db()
+    mine = select(Enrollment.id).where(Enrollment.therapist_id == current_user.id)
+    base = (
+        select(Alert)
+        .where(Alert.enrollment_id.in_(mine))
+        .options(joinedload(Alert.enrollment).joinedload(Enrollment.patient))
+    )
+    open_ = db.scalars(
+        base.where(Alert.state == AlertState.OPEN).order_by(Alert.severity, Alert.created_at.desc())
+    )
+    done = db.scalars(
+        base.where(Alert.state == AlertState.ACKNOWLEDGED).order_by(Alert.acknowledged_at.desc()).limit(20)
+    )
+    return render_template(
+        "clinic/alerts.html",
+        open_alerts=list(open_),
+        done=list(done),
+        labels=ALERT_LABELS,
+        form=AcknowledgeForm(),
+    )
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+@role_required(Role.THERAPIST)
+def acknowledge_alert(alert_id: int) -> BaseResponse:
+    """Acknowledge an alert with an optional note of what was done."""
+    db = get_db()
+    alert = db.get(Alert, alert_id)
+    if alert is None or not therapist_may_see(current_user, alert.enrollment):
+        abort(404)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        acknowledge(db, alert, by=current_user, now=clock.now(), note=form.note.data)
+        record(
+            db,
+            current_user,
+            alert.enrollment.patient_id,
+            "acknowledge_alert",
+            now=clock.now(),
+            alert_id=alert.id,
         )
-    return render_template("clinic/caseload.html", rows=rows)
+        flash("Alert acknowledged.", "success")
+    return redirect(safe_next(request.args.get("next")) or url_for(".alerts"))
 
 
 @bp.route("/invites", methods=["GET", "POST"])
 @role_required(Role.THERAPIST)
-def invites() -> Response | tuple[str, int]:
+def invites() -> BaseResponse | tuple[str, int]:
     """Create an invite link for a new patient, and see recent ones."""
     db = get_db()
     now = clock.now()
@@ -100,22 +180,101 @@ def invites() -> Response | tuple[str, int]:
 @bp.get("/patients/<int:patient_id>")
 @role_required(Role.THERAPIST)
 def patient(patient_id: int) -> str:
-    """One of the therapist's patients: progress through the program and shared journal entries."""
+    """One patient: alerts, progress, timeline, charts, shared entries, and the therapist's actions."""
     db = get_db()
     now = clock.now()
     enrollment = enrollment_for_therapist(db, current_user, patient_id)
     catalog: Catalog = current_app.extensions["course.catalog"]
     state = program_for(db, enrollment, catalog, now)
-    entries = shared_entries(db, enrollment)
     record(db, current_user, patient_id, "view_patient", now=now)
+    from ..tracking.routes import evidence_page
+
     return render_template(
         "clinic/patient.html",
         enrollment=enrollment,
         state=state,
         catalog=catalog,
-        entries=entries,
+        entries=shared_entries(db, enrollment),
         is_unread=is_unread,
+        events=timeline(db, enrollment, catalog),
+        open_alerts=open_alerts(db, [enrollment.id]),
+        labels=ALERT_LABELS,
+        override_form=OverrideForm(),
+        note_form=NoteForm(),
+        ack_form=AcknowledgeForm(),
+        **evidence_page(enrollment.patient, 4),
     )
+
+
+@bp.get("/patients/<int:patient_id>/work")
+@role_required(Role.THERAPIST)
+def work(patient_id: int) -> str:
+    """The patient's answers to the exercises, checks and practices they completed."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    catalog: Catalog = current_app.extensions["course.catalog"]
+    done = {
+        (p.module_slug, p.step_id): p
+        for p in db.scalars(
+            select(StepProgress).where(
+                StepProgress.enrollment_id == enrollment.id, StepProgress.status == StepStatus.COMPLETE
+            )
+        )
+    }
+    record(db, current_user, patient_id, "view_work", now=now)
+    return render_template("clinic/work.html", enrollment=enrollment, catalog=catalog, done=done)
+
+
+@bp.post("/patients/<int:patient_id>/<any(unlock, pause, resume):action>")
+@role_required(Role.THERAPIST)
+def pacing_action(patient_id: int, action: str) -> BaseResponse:
+    """Open the next module now, pause or resume the program; recorded with who, when and why."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    form = OverrideForm()
+    if form.validate_on_submit():
+        kind = {
+            "unlock": OverrideKind.UNLOCK_NEXT,
+            "pause": OverrideKind.PAUSE,
+            "resume": OverrideKind.RESUME,
+        }[action]
+        catalog: Catalog = current_app.extensions["course.catalog"]
+        if kind == OverrideKind.UNLOCK_NEXT and program_for(db, enrollment, catalog, now).next_locked is None:
+            flash("Every module is already open.", "info")
+            return redirect(url_for(".patient", patient_id=patient_id))
+        try:
+            record_override(db, enrollment, kind, by=current_user, now=now, reason=form.reason.data)
+        except AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            record(db, current_user, patient_id, f"pacing_{action}", now=now)
+            messages = {
+                "unlock": "The next module is open now.",
+                "pause": "The program is paused.",
+                "resume": "The program is running again.",
+            }
+            flash(messages[action], "success")
+    else:
+        flash("Please keep the reason under 500 characters.", "error")
+    return redirect(url_for(".patient", patient_id=patient_id))
+
+
+@bp.post("/patients/<int:patient_id>/note")
+@role_required(Role.THERAPIST)
+def note(patient_id: int) -> BaseResponse | tuple[str, int]:
+    """Save a private clinical note; it appears in the timeline."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        add_note(db, enrollment, current_user, form.text.data or "", now)
+        record(db, current_user, patient_id, "add_note", now=now)
+        flash("Note saved.", "success")
+        return redirect(url_for(".patient", patient_id=patient_id, _anchor="timeline"))
+    return render_template("clinic/note_error.html", enrollment=enrollment, form=form), 422
 
 
 @bp.get("/patients/<int:patient_id>/journal/<int:entry_id>")
@@ -133,7 +292,7 @@ def shared_entry(patient_id: int, entry_id: int) -> str:
 
 @bp.post("/patients/<int:patient_id>/journal/<int:entry_id>/comment")
 @role_required(Role.THERAPIST)
-def comment(patient_id: int, entry_id: int) -> Response | tuple[str, int]:
+def comment(patient_id: int, entry_id: int) -> BaseResponse | tuple[str, int]:
     """Reply beside a shared entry; the patient sees it with the entry."""
     db = get_db()
     now = clock.now()

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from course.alerts import raise_alert
 from course.clock import FrozenClock
 from course.journal.services import create_entry, set_shared, soft_delete
 from course.models import User
@@ -113,7 +114,28 @@ TABLE = [
         {**PATIENT_ONLY, "patient": 302, "other_patient": 302},
     ),
     Row("clinic.caseload", "GET", "/clinic/", THERAPIST_ONLY),
+    Row("clinic.export_caseload", "GET", "/clinic/export.csv", THERAPIST_ONLY),
+    Row("clinic.alerts", "GET", "/clinic/alerts", THERAPIST_ONLY),
+    Row(
+        "clinic.acknowledge_alert",
+        "POST",
+        "/clinic/alerts/{alert_id}/acknowledge",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
     Row("clinic.patient", "GET", "/clinic/patients/{patient_id}", OWN_THERAPIST_ONLY),
+    Row("clinic.work", "GET", "/clinic/patients/{patient_id}/work", OWN_THERAPIST_ONLY),
+    Row(
+        "clinic.note",
+        "POST",
+        "/clinic/patients/{patient_id}/note",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 422},
+    ),
+    Row(
+        "clinic.pacing_action",
+        "POST",
+        "/clinic/patients/{patient_id}/pause",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
     Row("clinic.shared_entry", "GET", "/clinic/patients/{patient_id}/journal/{entry_id}", OWN_THERAPIST_ONLY),
     Row(
         "clinic.shared_entry",
@@ -131,6 +153,8 @@ TABLE = [
     Row("clinic.invites", "POST", "/clinic/invites", THERAPIST_ONLY),  # an empty invite is valid
     Row("admin.therapists", "GET", "/admin/", ADMIN_ONLY),
     Row("admin.new_therapist", "GET", "/admin/therapists/new", ADMIN_ONLY),
+    Row("admin.audit", "GET", "/admin/audit", ADMIN_ONLY),
+    Row("admin.audit_csv", "GET", "/admin/audit.csv", ADMIN_ONLY),
     Row("admin.new_therapist", "POST", "/admin/therapists/new", {**ADMIN_ONLY, "admin": 422}),
     Row("admin.set_therapist_active", "GET", "/admin/therapists/{therapist_id}/deactivate", every(405)),
     Row(
@@ -185,7 +209,14 @@ def test_access_table(
     deleted = create_entry(db, patient, "Deleted", now=clock()).entry
     soft_delete(deleted, clock())
     db.commit()
-    entries = {"entry_id": shared.id, "private_entry_id": private.id, "deleted_entry_id": deleted.id}
+    alert = raise_alert(db, patient.enrollment, "crisis", now=clock(), details={"source": "journal"})
+    db.commit()
+    entries = {
+        "entry_id": shared.id,
+        "private_entry_id": private.id,
+        "deleted_entry_id": deleted.id,
+        "alert_id": alert.id,
+    }
     failures = []
     for row in TABLE:
         client = app.test_client()

@@ -249,3 +249,14 @@ def test_pacing_unlock_opens_exactly_one_module(history: tuple) -> None:
     count_before = sum(m.is_open for m in before.modules)
     count_after = sum(m.is_open for m in after.modules)
     assert count_after == min(len(outline), count_before + 1)
+
+
+def test_pacing_unlock_at_the_moment_a_module_opens_by_itself_opens_the_next() -> None:
+    # Found by hypothesis: week 2 opens by itself at Monday midnight; an unlock at that same instant must open
+    # week 3, not be spent on week 2.
+    done = finish_one(START + timedelta(days=1))
+    midnight = datetime(2026, 3, 9, 0, 0, tzinfo=DENVER)
+    s = state(midnight, done, [OverrideEvent("unlock_next", midnight)])
+    assert s.module("two").opened_early is False  # type: ignore[union-attr]
+    assert s.module("three").opened_at == midnight  # type: ignore[union-attr]
+    assert s.module("three").opened_early  # type: ignore[union-attr]

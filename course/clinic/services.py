@@ -1,0 +1,432 @@
+"""The therapist's workspace: the caseload (a fixed number of queries, whatever its size), a patient's
+timeline, and the actions a therapist takes. Triage rules live in course/triage.py."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, union_all
+from sqlalchemy.orm import Session, joinedload
+
+from ..content.model import Catalog
+from ..models import (
+    Alert,
+    AlertState,
+    CheckIn,
+    ClinicalNote,
+    Enrollment,
+    JournalEntry,
+    MeasureResponse,
+    ProgramOverride,
+    StepProgress,
+    StepStatus,
+    User,
+)
+from ..pacing import OverrideEvent, ProgramState, program_state
+from ..triage import PatientActivity, Signal, signals, sort_key
+
+SAFETY_KINDS = ("crisis", "red_flag")
+FILTERS = ("all", "alerts", "inactive", "finished", "paused")
+PAGE_SIZE = 50
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass
+class CaseRow:
+    """One patient on the caseload, with what the therapist needs at a glance."""
+
+    enrollment: Enrollment
+    state: ProgramState
+    week: int
+    module_title: str
+    steps_done: int
+    steps_total: int
+    last_active: datetime | None
+    checkins_7d: int
+    pain_week: float | None
+    pain_change: float | None  # this week's mean minus the mean of the first 7 check-ins
+    unread: int
+    open_alerts: int
+    signals: list[Signal] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        """Every module done."""
+        return self.state.finished
+
+    @property
+    def name(self) -> str:
+        """The patient's display name."""
+        return self.enrollment.patient.display_name
+
+
+def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> list[CaseRow]:
+    """Every patient of this therapist, most in need first (safety, worsening, stalled or silent, rest)."""
+    mine = select(Enrollment.id).where(Enrollment.therapist_id == therapist.id)
+    patients = select(Enrollment.patient_id).where(Enrollment.therapist_id == therapist.id)
+    enrollments = list(
+        db.scalars(
+            select(Enrollment)
+            .where(Enrollment.therapist_id == therapist.id)
+            .options(joinedload(Enrollment.patient))
+        )
+    )
+    completions: dict[int, dict[tuple[str, str], datetime]] = defaultdict(dict)
+    for enrollment_id, slug, step, at in db.execute(
+        select(
+            StepProgress.enrollment_id,
+            StepProgress.module_slug,
+            StepProgress.step_id,
+            StepProgress.completed_at,
+        ).where(StepProgress.enrollment_id.in_(mine), StepProgress.status == StepStatus.COMPLETE)
+    ):
+        if at is not None:
+            completions[enrollment_id][(slug, step)] = at
+    overrides: dict[int, list[OverrideEvent]] = defaultdict(list)
+    for enrollment_id, kind, at in db.execute(
+        select(ProgramOverride.enrollment_id, ProgramOverride.kind, ProgramOverride.at).where(
+            ProgramOverride.enrollment_id.in_(mine)
+        )
+    ):
+        overrides[enrollment_id].append(OverrideEvent(kind.value, at))
+    # Check-ins of the last 22 UTC days cover every patient's last 21 local days.
+    recent: dict[int, dict[date, float]] = defaultdict(dict)
+    since = (now - timedelta(days=22)).date()
+    for patient_id, day, pain in db.execute(
+        select(CheckIn.patient_id, CheckIn.day, CheckIn.pain).where(
+            CheckIn.patient_id.in_(patients), CheckIn.day >= since
+        )
+    ):
+        recent[patient_id][day] = float(pain)
+    first_rank = (
+        select(
+            CheckIn.patient_id,
+            CheckIn.pain,
+            func.row_number().over(partition_by=CheckIn.patient_id, order_by=CheckIn.day).label("n"),
+        )
+        .where(CheckIn.patient_id.in_(patients))
+        .subquery()
+    )
+    baseline = dict(
+        db.execute(
+            select(first_rank.c.patient_id, func.avg(first_rank.c.pain))
+            .where(first_rank.c.n <= 7)
+            .group_by(first_rank.c.patient_id)
+        ).all()
+    )
+    unread = dict(
+        db.execute(
+            select(JournalEntry.patient_id, func.count(JournalEntry.id))
+            .where(
+                JournalEntry.patient_id.in_(patients),
+                JournalEntry.shared.is_(True),
+                JournalEntry.deleted_at.is_(None),
+                or_(
+                    JournalEntry.therapist_read_at.is_(None),
+                    JournalEntry.therapist_read_at < JournalEntry.shared_at,
+                    JournalEntry.therapist_read_at < JournalEntry.updated_at,
+                ),
+            )
+            .group_by(JournalEntry.patient_id)
+        ).all()
+    )
+    alerts: dict[int, tuple[int, int]] = {}
+    for enrollment_id, total, safety in db.execute(
+        select(
+            Alert.enrollment_id,
+            func.count(Alert.id),
+            func.count(Alert.id).filter(Alert.kind.in_(SAFETY_KINDS)),
+        )
+        .where(Alert.enrollment_id.in_(mine), Alert.state == AlertState.OPEN)
+        .group_by(Alert.enrollment_id)
+    ):
+        alerts[enrollment_id] = (int(total), int(safety))
+    activity = union_all(
+        select(CheckIn.patient_id.label("pid"), CheckIn.updated_at.label("at")).where(
+            CheckIn.patient_id.in_(patients)
+        ),
+        select(Enrollment.patient_id.label("pid"), StepProgress.updated_at.label("at"))
+        .join(Enrollment, Enrollment.id == StepProgress.enrollment_id)
+        .where(Enrollment.therapist_id == therapist.id),
+        select(JournalEntry.patient_id.label("pid"), JournalEntry.updated_at.label("at")).where(
+            JournalEntry.patient_id.in_(patients)
+        ),
+    ).subquery()
+    last_active: dict[int, datetime] = {}
+    for pid, at in db.execute(select(activity.c.pid, func.max(activity.c.at)).group_by(activity.c.pid)):
+        if at is not None:
+            last_active[pid] = at if isinstance(at, datetime) and at.tzinfo else _as_utc(at)
+
+    outline = catalog.outline()
+    rows = []
+    for enrollment in enrollments:
+        patient = enrollment.patient
+        tz = _zone(patient.timezone)
+        today = now.astimezone(tz).date()
+        done = completions.get(enrollment.id, {})
+        state = program_state(
+            outline, enrollment.started_at, tz, catalog.pace_days, done, overrides.get(enrollment.id, []), now
+        )
+        open_modules = [m for m in state.modules if m.is_open]
+        working = next((m for m in state.modules if m.is_open and not m.is_done), None)
+        current = working or (open_modules[-1] if open_modules else None)
+        module = catalog.module(current.slug) if current else None
+        pains = {
+            d: p for d, p in recent.get(patient.id, {}).items() if today - timedelta(days=20) <= d <= today
+        }
+        week = [p for d, p in pains.items() if d > today - timedelta(days=7)]
+        pain_week = round(sum(week) / len(week), 1) if week else None
+        first = baseline.get(patient.id)
+        total, safety = alerts.get(enrollment.id, (0, 0))
+        last_step = None
+        if working is not None:
+            in_module = [at for (slug, _), at in done.items() if slug == working.slug]
+            last_step = max(in_module) if in_module else None
+        row = CaseRow(
+            enrollment=enrollment,
+            state=state,
+            week=module.week if module else 0,
+            module_title=module.title if module else "",
+            steps_done=sum(m.steps_done for m in state.modules),
+            steps_total=sum(len(steps) for _, steps in outline),
+            last_active=last_active.get(patient.id),
+            checkins_7d=len(week),
+            pain_week=pain_week,
+            pain_change=round(pain_week - float(first), 1)
+            if pain_week is not None and first is not None
+            else None,
+            unread=int(unread.get(patient.id, 0)),
+            open_alerts=total,
+        )
+        row.signals = signals(
+            PatientActivity(
+                enrolled_at=enrollment.started_at,
+                last_active_at=row.last_active,
+                current_module_opened_at=working.opened_at if working else None,
+                last_step_completed_at=last_step,
+                daily_pain=pains,
+                open_safety_alerts=safety,
+                unread_shares=row.unread,
+                finished=state.finished,
+                paused=enrollment.paused,
+            ),
+            now,
+            today,
+        )
+        rows.append(row)
+    rows.sort(key=lambda r: sort_key(r.signals, r.name))
+    return rows
+
+
+def _as_utc(value: Any) -> datetime:
+    """A UNION loses the column type on SQLite; values come back as naive UTC (or text)."""
+    from datetime import UTC
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def filter_rows(rows: list[CaseRow], kind: str, query: str) -> list[CaseRow]:
+    """Apply the caseload filter (alerts, inactive, finished, paused) and a name search."""
+    if kind == "alerts":
+        rows = [r for r in rows if r.open_alerts]
+    elif kind == "inactive":
+        rows = [r for r in rows if any(s.kind in ("silent", "stalled") for s in r.signals)]
+    elif kind == "finished":
+        rows = [r for r in rows if r.finished]
+    elif kind == "paused":
+        rows = [r for r in rows if r.enrollment.paused]
+    needle = query.strip().lower()
+    if needle:
+        rows = [r for r in rows if needle in r.name.lower()]
+    return rows
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One thing that happened, for the patient's timeline."""
+
+    at: datetime
+    kind: str
+    text: str
+    entry_id: int | None = None  # a shared journal entry to link to
+
+
+def timeline(db: Session, enrollment: Enrollment, catalog: Catalog, limit: int = 60) -> list[TimelineEvent]:
+    """The patient's work and the therapist's actions, newest first."""
+    from ..alerts import LABELS
+
+    events: list[TimelineEvent] = []
+
+    def add(at: datetime | None, kind: str, text: str, entry_id: int | None = None) -> None:
+        if at is not None:
+            events.append(TimelineEvent(at, kind, text, entry_id))
+
+    titles = {(m.slug, s.id): (m.week, s.title) for m in catalog.modules for s in m.steps}
+    for slug, step, at in db.execute(
+        select(StepProgress.module_slug, StepProgress.step_id, StepProgress.completed_at).where(
+            StepProgress.enrollment_id == enrollment.id, StepProgress.status == StepStatus.COMPLETE
+        )
+    ):
+        week, title = titles.get((slug, step), (0, step))
+        add(at, "step", f"Finished “{title}” (week {week})")
+    for day, pain, at in db.execute(
+        select(CheckIn.day, CheckIn.pain, CheckIn.created_at).where(
+            CheckIn.patient_id == enrollment.patient_id
+        )
+    ):
+        add(at, "checkin", f"Check-in for {day.day} {day:%b}: pain {pain}")
+    for entry_id, at in db.execute(
+        select(JournalEntry.id, JournalEntry.shared_at).where(
+            JournalEntry.patient_id == enrollment.patient_id,
+            JournalEntry.shared.is_(True),
+            JournalEntry.deleted_at.is_(None),
+        )
+    ):
+        add(at, "shared", "Shared a journal entry", entry_id)
+    for measure, score, at in db.execute(
+        select(MeasureResponse.measure_id, MeasureResponse.score, MeasureResponse.completed_at).where(
+            MeasureResponse.enrollment_id == enrollment.id, MeasureResponse.complete.is_(True)
+        )
+    ):
+        add(at, "measure", f"Answered {measure}: score {score:g}")
+    overrides = db.scalars(
+        select(ProgramOverride)
+        .where(ProgramOverride.enrollment_id == enrollment.id)
+        .options(joinedload(ProgramOverride.by))
+    )
+    verbs = {
+        "unlock_next": "opened the next module early",
+        "pause": "paused the program",
+        "resume": "resumed the program",
+    }
+    for override in overrides:
+        who = override.by.display_name if override.by else "A therapist"
+        reason = f": {override.reason}" if override.reason else ""
+        add(override.at, "override", f"{who} {verbs[override.kind.value]}{reason}")
+    notes = db.scalars(
+        select(ClinicalNote)
+        .where(ClinicalNote.enrollment_id == enrollment.id)
+        .options(joinedload(ClinicalNote.author))
+    )
+    for note in notes:
+        who = note.author.display_name if note.author else "A therapist"
+        add(note.created_at, "note", f"Note by {who}: {note.text}")
+    alerts = db.scalars(
+        select(Alert).where(Alert.enrollment_id == enrollment.id).options(joinedload(Alert.acknowledged_by))
+    )
+    for alert in alerts:
+        add(alert.created_at, "alert", f"Alert: {LABELS.get(alert.kind, alert.kind)}")
+        who = alert.acknowledged_by.display_name if alert.acknowledged_by else "A therapist"
+        note_text = f": {alert.note}" if alert.note else ""
+        add(alert.acknowledged_at, "alert", f"{who} acknowledged the alert{note_text}")
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events[:limit]
+
+
+def add_note(db: Session, enrollment: Enrollment, therapist: User, text: str, now: datetime) -> ClinicalNote:
+    """A private clinical note (never shown to the patient)."""
+    note = ClinicalNote(
+        enrollment_id=enrollment.id, author_id=therapist.id, text=text.strip(), created_at=now
+    )
+    db.add(note)
+    db.flush()
+    return note
+
+
+def pseudonym(secret: str, patient_id: int) -> str:
+    """A stable pseudonymous id for de-identified exports (the same patient gets the same id each time)."""
+    digest = hmac.new(secret.encode(), f"patient:{patient_id}".encode(), hashlib.sha256).hexdigest()
+    return f"P-{digest[:10]}"
+
+
+def caseload_csv(
+    rows: list[CaseRow], scores: dict[int, dict[str, float]], *, deidentified: bool, secret: str
+) -> str:
+    """Progress and latest measures per patient, with names or with stable pseudonyms."""
+    measure_ids = sorted({m for per in scores.values() for m in per})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = ["patient"] + ([] if deidentified else ["email"])
+    header += [
+        "started",
+        "week",
+        "steps_done",
+        "steps_total",
+        "finished",
+        "paused",
+        "checkins_7d",
+        "pain_week",
+        "pain_change",
+        "open_alerts",
+    ] + [f"latest_{m}" for m in measure_ids]
+    writer.writerow(header)
+    for row in rows:
+        patient = row.enrollment.patient
+        ident = (
+            [pseudonym(secret, patient.id)]
+            if deidentified
+            else [_safe_cell(patient.display_name), patient.email]
+        )
+        started = (
+            row.enrollment.started_at.date().isoformat()
+            if not deidentified
+            else row.enrollment.started_at.strftime("%Y-%m")
+        )
+        writer.writerow(
+            ident
+            + [
+                started,
+                row.week,
+                row.steps_done,
+                row.steps_total,
+                row.finished,
+                row.enrollment.paused,
+                row.checkins_7d,
+                "" if row.pain_week is None else row.pain_week,
+                "" if row.pain_change is None else row.pain_change,
+                row.open_alerts,
+            ]
+            + [scores.get(row.enrollment.id, {}).get(m, "") for m in measure_ids]
+        )
+    return out.getvalue()
+
+
+def _safe_cell(text: str) -> str:
+    """Stop a spreadsheet from running a cell that starts like a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def latest_scores(db: Session, enrollment_ids: list[int]) -> dict[int, dict[str, float]]:
+    """The most recent complete score per measure per enrollment (one query)."""
+    result: dict[int, dict[str, float]] = defaultdict(dict)
+    if not enrollment_ids:
+        return result
+    for enrollment_id, measure, score, _ in db.execute(
+        select(
+            MeasureResponse.enrollment_id,
+            MeasureResponse.measure_id,
+            MeasureResponse.score,
+            MeasureResponse.completed_at,
+        )
+        .where(MeasureResponse.enrollment_id.in_(enrollment_ids), MeasureResponse.complete.is_(True))
+        .order_by(MeasureResponse.completed_at)
+    ):
+        if score is not None:
+            result[enrollment_id][measure] = score
+    return result
