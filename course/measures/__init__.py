@@ -1,0 +1,61 @@
+"""Questionnaires (PHQ-9, GAD-7, PGIC and our own pain items): definitions as data, scoring, reliable change,
+pain response and the schedule of due measures. Pure: no Flask, no database."""
+
+from .loader import SHIPPED_DIR, MeasureError, load_definitions
+from .model import Band, Item, Measure, Norms, Option, Reliability
+from .schedule import (
+    DEFAULT_SCHEDULE,
+    Due,
+    Schedule,
+    ScheduleEntry,
+    Timepoint,
+    due_measures,
+    occurrences,
+    parse_schedule,
+    parse_timepoint,
+)
+from .scoring import (
+    RCI,
+    PainResponse,
+    Score,
+    explain_pain_response,
+    explain_reliable_change,
+    explain_score,
+    pain_response,
+    reliable_change,
+    safety_flags,
+    score,
+    validate_answers,
+)
+
+__all__ = [
+    "DEFAULT_SCHEDULE",
+    "RCI",
+    "SHIPPED_DIR",
+    "Band",
+    "Due",
+    "Item",
+    "Measure",
+    "MeasureError",
+    "Norms",
+    "Option",
+    "PainResponse",
+    "Reliability",
+    "Schedule",
+    "ScheduleEntry",
+    "Score",
+    "Timepoint",
+    "due_measures",
+    "explain_pain_response",
+    "explain_reliable_change",
+    "explain_score",
+    "load_definitions",
+    "occurrences",
+    "pain_response",
+    "parse_schedule",
+    "parse_timepoint",
+    "reliable_change",
+    "safety_flags",
+    "score",
+    "validate_answers",
+]
