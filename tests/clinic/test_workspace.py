@@ -83,7 +83,7 @@ def test_caseload_sorted_by_need(
     start = clock() - timedelta(days=30)
     calm = make_patient(therapist, name="Calm Carla", started_at=start)
     worse = make_patient(therapist, name="Worse Will", started_at=start)
-    silent = make_patient(therapist, name="Silent Sam", started_at=start)
+    make_patient(therapist, name="Silent Sam", started_at=start)
     safety = make_patient(therapist, name="Safety Sue", started_at=start)
     today = date(2026, 3, 2)
     add_pain(db, calm, today, {0: 3, 1: 3, 2: 3, 14: 3, 15: 3, 16: 3})
