@@ -28,11 +28,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
 
     app.extensions["course.catalog"] = _load_content(app)
+    app.extensions["course.measures"], app.extensions["course.schedule"] = _load_measures(app)
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
 
     from .admin import bp as admin_bp
+    from .assess import bp as assess_bp
     from .auth import bp as auth_bp
     from .clinic import bp as clinic_bp
     from .errors import register_error_handlers
@@ -47,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(journal_bp)
     app.register_blueprint(tracking_bp)
+    app.register_blueprint(assess_bp)
     register_error_handlers(app)
     register_templating(app)
 
@@ -93,6 +96,26 @@ def home_endpoint(user: Any) -> str:
     if user.is_therapist:
         return "clinic.caseload"
     return "admin.therapists"
+
+
+def _load_measures(app: Flask) -> tuple[Any, Any]:
+    """The questionnaires (shipped, plus a clinic's licensed ones) and the schedule from course.yaml."""
+    from .measures import DEFAULT_SCHEDULE, MeasureError, load_definitions, parse_schedule
+
+    extra = [app.config["COURSE_MEASURES_DIR"]] if app.config.get("COURSE_MEASURES_DIR") else []
+    try:
+        measures = load_definitions(*extra)
+    except MeasureError as exc:
+        raise ConfigError(
+            "the questionnaire definitions have problems:\n" + "\n".join(exc.problems)
+        ) from None
+    raw = app.extensions["course.catalog"].schedule_raw
+    if raw is None:
+        return measures, DEFAULT_SCHEDULE
+    try:
+        return measures, parse_schedule(raw, known_measures=measures)
+    except ValueError as exc:
+        raise ConfigError(f"the measures schedule in course.yaml has problems:\n{exc}") from None
 
 
 def _load_content(app: Flask) -> Any:

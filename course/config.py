@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # SQLite in instance/ when unset
     "SECRET_KEY": None,
     "COURSE_CONTENT_DIR": str(PROJECT_ROOT / "modules"),
+    # A folder of extra questionnaire definitions a clinic holds a licence for (BPI, PCS, ISI...).
+    "COURSE_MEASURES_DIR": None,
     "COURSE_BASE_URL": "http://127.0.0.1:5000",
     "COURSE_DEFAULT_TIMEZONE": "UTC",
     "COURSE_CLINIC_NAME": "Your clinic",

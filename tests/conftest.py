@@ -169,13 +169,26 @@ def make_patient(
 ) -> Callable[..., User]:
     """Create a patient enrolled with a therapist (a new one unless given)."""
 
-    def make(therapist: User | None = None, *, started_at: datetime | None = None, **kw: Any) -> User:
+    def make(
+        therapist: User | None = None,
+        *,
+        started_at: datetime | None = None,
+        screened: bool = True,
+        pem: bool = False,
+        **kw: Any,
+    ) -> User:
         patient = make_user(Role.PATIENT, **kw)
         therapist = therapist or make_therapist()
         start = started_at or clock()
         db.add(
             Enrollment(
-                patient_id=patient.id, therapist_id=therapist.id, started_at=start, accepted_terms_at=start
+                patient_id=patient.id,
+                therapist_id=therapist.id,
+                started_at=start,
+                accepted_terms_at=start,
+                screened_at=start if screened else None,
+                pem=pem,
+                red_flags=[],
             )
         )
         db.commit()

@@ -15,6 +15,7 @@ from ..access import enrollment_for_therapist, role_required, therapist_may_see
 from ..accounts import AccountError
 from ..alerts import LABELS as ALERT_LABELS
 from ..alerts import acknowledge, open_alerts
+from ..assess.services import clear_to_continue, histories, screening_status
 from ..audit import record
 from ..auth.routes import safe_next
 from ..content.model import Catalog
@@ -24,6 +25,7 @@ from ..journal.forms import CommentForm
 from ..journal.services import JournalError, add_comment, is_unread, shared_entries
 from ..learn.services import program_for
 from ..mail import send_mail
+from ..safety import RED_FLAGS
 from ..models import (
     Alert,
     AlertState,
@@ -197,6 +199,14 @@ def patient(patient_id: int) -> str:
         entries=shared_entries(db, enrollment),
         is_unread=is_unread,
         events=timeline(db, enrollment, catalog),
+        histories=histories(
+            db,
+            enrollment,
+            current_app.extensions["course.measures"],
+            current_app.extensions["course.schedule"],
+        ),
+        screening=screening_status(enrollment),
+        red_flags=RED_FLAGS,
         open_alerts=open_alerts(db, [enrollment.id]),
         labels=ALERT_LABELS,
         override_form=OverrideForm(),
@@ -316,3 +326,17 @@ def _shared_entry_or_404(enrollment: Enrollment, entry_id: int) -> JournalEntry:
     if entry is None or entry.patient_id != enrollment.patient_id or not entry.shared or entry.deleted_at:
         abort(404)
     return entry
+
+
+@bp.post("/patients/<int:patient_id>/clear")
+@role_required(Role.THERAPIST)
+def clear(patient_id: int) -> BaseResponse:
+    """Clear a patient whose screening raised red flags to start, once they have been checked by a doctor."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    if OverrideForm().validate_on_submit() and enrollment.red_flags and enrollment.cleared_at is None:
+        clear_to_continue(db, enrollment, current_user, now)
+        record(db, current_user, patient_id, "clear_red_flags", now=now)
+        flash("The patient can start the program now.", "success")
+    return redirect(url_for(".patient", patient_id=patient_id))

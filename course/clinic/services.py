@@ -171,13 +171,14 @@ def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> l
         if at is not None:
             last_active[pid] = at if isinstance(at, datetime) and at.tzinfo else _as_utc(at)
 
-    outline = catalog.outline()
+    outlines = {path: catalog.outline(path) for path in ("standard", "pacing")}
     rows = []
     for enrollment in enrollments:
         patient = enrollment.patient
         tz = _zone(patient.timezone)
         today = now.astimezone(tz).date()
         done = completions.get(enrollment.id, {})
+        outline = outlines["pacing" if enrollment.pem else "standard"]
         state = program_state(
             outline, enrollment.started_at, tz, catalog.pace_days, done, overrides.get(enrollment.id, []), now
         )

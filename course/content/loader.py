@@ -16,6 +16,7 @@ import yaml
 from .model import (
     COMPONENTS,
     HABIT_AREAS,
+    PATHS,
     Catalog,
     Check,
     EvidenceLog,
@@ -315,6 +316,7 @@ class _Loader:
             modules=tuple(modules),
             habits=dict(self.habits),
             evidence_log=evidence_log,
+            schedule_raw=course.get("measures"),
         )
 
     def evidence_log(
@@ -443,7 +445,7 @@ class _Loader:
                 _line(raw, "type"), f"unknown step type {step_type!r} (known: {', '.join(STEP_KEYS)})"
             )
             return None
-        keys = {"id": True, "type": True, "title": True, **STEP_KEYS[step_type]}
+        keys = {"id": True, "type": True, "title": True, "path": False, **STEP_KEYS[step_type]}
         what = f"step '{raw.get('id', '?')}'"
         if reader.mapping(raw, raw.line, what, keys) is None:
             return None
@@ -452,7 +454,12 @@ class _Loader:
             return None
         title = reader.text(raw, "title", what) or ""
         body = reader.text(raw, "body", what, "") or ""
+        path = raw.get("path")
+        if path is not None and path not in PATHS:
+            reader.error(_line(raw, "path"), f"unknown path {path!r} for {what} (known: {', '.join(PATHS)})")
+            path = None
         common: dict[str, Any] = {
+            "path": path,
             "id": step_id,
             "type": step_type,
             "title": title,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 FieldKind = Literal["text", "longtext", "scale", "choice", "multichoice", "list"]
 
@@ -19,6 +19,8 @@ COMPONENTS = {
 }
 REPROCESSING_COMPONENTS = ("education", "evidence", "safety-lens", "emotional-threats", "positive-feelings")
 HABIT_AREAS = ("sleep", "stress", "movement", "practice")
+# A step may be only for one path: "pacing" for people with post-exertional malaise, "standard" for the rest.
+PATHS = ("standard", "pacing")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Step:
     title: str
     body_html: str
     source: str  # "file:line", for messages about this step
+    path: str | None = None  # None: everyone; otherwise only patients on that path
 
     @property
     def has_form(self) -> bool:
@@ -157,6 +160,10 @@ class Module:
     steps: tuple[Step, ...]
     source: str
 
+    def steps_for(self, path: str) -> tuple[Step, ...]:
+        """The steps a patient on this path takes, in order."""
+        return tuple(step for step in self.steps if step.path in (None, path))
+
     def step(self, step_id: str) -> Step | None:
         """The step with this id, or None."""
         for step in self.steps:
@@ -199,6 +206,8 @@ class Catalog:
     modules: tuple[Module, ...]
     habits: dict[str, Habit] = field(default_factory=dict)
     evidence_log: EvidenceLog | None = None
+    # The `measures:` schedule as written in course.yaml (validated against the questionnaires at start-up).
+    schedule_raw: Any = None
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""
@@ -207,6 +216,6 @@ class Catalog:
                 return module
         return None
 
-    def outline(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """(slug, step ids) per module in order: the shape the pacing policy needs."""
-        return tuple((m.slug, m.step_ids) for m in self.modules)
+    def outline(self, path: str = "standard") -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(slug, step ids on this path) per module in order: the shape the pacing policy needs."""
+        return tuple((m.slug, tuple(s.id for s in m.steps_for(path))) for m in self.modules)

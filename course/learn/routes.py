@@ -14,8 +14,9 @@ from ..content.model import Catalog, Check, JournalStep, Module, Step
 from ..db import get_db
 from ..models import Role
 from . import bp
+from ..assess.services import screening_status
 from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
-from .services import get_progress, journal_text, program_for, save_step
+from .services import get_progress, journal_text, path_of, program_for, save_step
 
 
 def _catalog() -> Catalog:
@@ -36,14 +37,20 @@ def home() -> str:
     """What to do today first, then the path of modules."""
     enrollment = current_enrollment()
     catalog = _catalog()
-    state = program_for(get_db(), enrollment, catalog, clock.now())
+    now = clock.now()
+    state = program_for(get_db(), enrollment, catalog, now)
     current = state.current
     current_module = catalog.module(current[0]) if current else None
     current_step = current_module.step(current[1]) if current_module and current else None
     from ..tracking.services import checkin_for, local_today
 
+    from ..assess.services import due_now, screening_status
+
     return render_template(
         "learn/home.html",
+        screening=screening_status(enrollment),
+        due=due_now(get_db(), enrollment, current_app.extensions["course.schedule"], now),
+        measures=current_app.extensions["course.measures"],
         checked_in_today=checkin_for(get_db(), current_user, local_today(current_user, clock.now()))
         is not None,
         catalog=catalog,
@@ -56,15 +63,20 @@ def home() -> str:
 
 @bp.get("/<slug>")
 @role_required(Role.PATIENT)
-def module(slug: str) -> tuple[str, int] | str:
+def module(slug: str) -> Response | tuple[str, int] | str:
     """A module's overview: objectives, its steps and their status, references."""
     module = _module_or_404(slug)
     enrollment = current_enrollment()
+    if screening_status(enrollment) != "ok":
+        return redirect(url_for("assess.screening"))
     state = program_for(get_db(), enrollment, _catalog(), clock.now())
     module_state = state.module(slug)
     if module_state is None or not module_state.is_open:
         return _locked(module, None, state), 403
-    return render_template("learn/module.html", module=module, module_state=module_state, state=state)
+    steps = module.steps_for(path_of(enrollment))
+    return render_template(
+        "learn/module.html", module=module, steps=steps, module_state=module_state, state=state
+    )
 
 
 @bp.route("/<slug>/<step_id>", methods=["GET", "POST"])
@@ -72,12 +84,15 @@ def module(slug: str) -> tuple[str, int] | str:
 def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
     """One step per page: show it, save answers on submit, move on when complete."""
     module = _module_or_404(slug)
-    step = module.step(step_id)
+    enrollment = current_enrollment()
+    if screening_status(enrollment) != "ok":
+        return redirect(url_for("assess.screening"))
+    steps = module.steps_for(path_of(enrollment))
+    step = next((s for s in steps if s.id == step_id), None)
     if step is None:
         abort(404)
     db = get_db()
     now = clock.now()
-    enrollment = current_enrollment()
     state = program_for(db, enrollment, _catalog(), now)
     if not state.step_is_open(slug, step_id):
         return _locked(module, step, state), 403
@@ -104,13 +119,13 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
                 flash("crisis", "crisis")
             if isinstance(step, Check):
                 return redirect(url_for(".step", slug=slug, step_id=step_id, _anchor="feedback"))
-            return redirect(_after(module, step))
+            return redirect(_after(module, steps, step))
         else:
             status = 422
     elif form.is_submitted():
         status = 422
     _pad_list_rows(step, form)
-    index = module.index_of(step_id)
+    index = steps.index(step)
     return render_template(
         "learn/step.html",
         module=module,
@@ -121,8 +136,9 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         progress=progress,
         saved=saved,
         field_name=field_name,
-        previous=module.steps[index - 1] if index > 0 else None,
-        next_step=module.steps[index + 1] if index + 1 < len(module.steps) else None,
+        steps=steps,
+        previous=steps[index - 1] if index > 0 else None,
+        next_step=steps[index + 1] if index + 1 < len(steps) else None,
         has_errors=status == 422,
     ), status
 
@@ -154,10 +170,10 @@ def _has_blank_row(field: Any) -> bool:
     return any(all(sub.data in (None, "", []) for sub in entry.form) for entry in field.entries)
 
 
-def _after(module: Module, step: Step) -> str:
-    index = module.index_of(step.id)
-    if index + 1 < len(module.steps):
-        return url_for(".step", slug=module.slug, step_id=module.steps[index + 1].id)
+def _after(module: Module, steps: tuple[Step, ...], step: Step) -> str:
+    index = steps.index(step)
+    if index + 1 < len(steps):
+        return url_for(".step", slug=module.slug, step_id=steps[index + 1].id)
     flash(f"Well done: you have finished week {module.week}, “{module.title}”.", "success")
     return url_for(".home")
 

@@ -33,6 +33,11 @@ def zone_of(enrollment: Enrollment) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def path_of(enrollment: Enrollment) -> str:
+    """Which path through the program: 'pacing' after post-exertional malaise was reported, else 'standard'."""
+    return "pacing" if enrollment.pem else "standard"
+
+
 def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: datetime) -> ProgramState:
     """Ask the pacing policy about this patient, from their completions and overrides."""
     completions = {
@@ -53,7 +58,7 @@ def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: date
         )
     ]
     return program_state(
-        catalog.outline(),
+        catalog.outline(path_of(enrollment)),
         enrollment.started_at,
         zone_of(enrollment),
         catalog.pace_days,

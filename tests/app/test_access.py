@@ -113,6 +113,22 @@ TABLE = [
         "/evidence/add/sleep-pain",
         {**PATIENT_ONLY, "patient": 302, "other_patient": 302},
     ),
+    Row("assess.screening", "GET", "/screening", PATIENT_ONLY),  # already screened: a thank-you page
+    Row("assess.screening", "POST", "/screening", PATIENT_ONLY),
+    Row("assess.measures", "GET", "/measures", PATIENT_ONLY),
+    Row("assess.answer", "GET", "/measures/phq9/enrollment", PATIENT_ONLY),
+    Row(
+        "assess.answer",
+        "POST",
+        "/measures/phq9/enrollment",
+        {**PATIENT_ONLY, "patient": 422, "other_patient": 422},
+    ),
+    Row(
+        "assess.answer",
+        "GET",
+        "/measures/phq9/no-such-time",
+        {**PATIENT_ONLY, "patient": 404, "other_patient": 404},
+    ),
     Row("clinic.caseload", "GET", "/clinic/", THERAPIST_ONLY),
     Row("clinic.export_caseload", "GET", "/clinic/export.csv", THERAPIST_ONLY),
     Row("clinic.alerts", "GET", "/clinic/alerts", THERAPIST_ONLY),
@@ -124,6 +140,12 @@ TABLE = [
     ),
     Row("clinic.patient", "GET", "/clinic/patients/{patient_id}", OWN_THERAPIST_ONLY),
     Row("clinic.work", "GET", "/clinic/patients/{patient_id}/work", OWN_THERAPIST_ONLY),
+    Row(
+        "clinic.clear",
+        "POST",
+        "/clinic/patients/{patient_id}/clear",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
     Row(
         "clinic.note",
         "POST",

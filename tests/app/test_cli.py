@@ -45,7 +45,7 @@ def test_check_reports_program_and_warns_on_lost_step_ids(
 ) -> None:
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0
-    assert "3 modules, 7 steps, no problems found" in result.output
+    assert "3 modules, 9 steps, no problems found" in result.output
     patient = make_patient()
     enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
     assert enrollment is not None

@@ -1,0 +1,243 @@
+"""Safety screening before week 1, and outcome measures: what is due, saving answers, scores over time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..alerts import raise_alert
+from ..measures import (
+    RCI,
+    Due,
+    Measure,
+    PainResponse,
+    Schedule,
+    Score,
+    due_measures,
+    explain_pain_response,
+    explain_reliable_change,
+    explain_score,
+    occurrences,
+    pain_response,
+    reliable_change,
+    safety_flags,
+    score,
+    validate_answers,
+)
+from ..models import Enrollment, MeasureResponse, User
+from ..safety import RED_FLAGS, urgency_of
+from .._zones import zone_of
+
+ScreeningStatus = Literal["needed", "blocked", "ok"]
+
+
+def screening_status(enrollment: Enrollment) -> ScreeningStatus:
+    """Whether the patient must answer the screening, must see a doctor first, or may go on."""
+    if enrollment.screened_at is None:
+        return "needed"
+    if enrollment.red_flags and enrollment.cleared_at is None:
+        return "blocked"
+    return "ok"
+
+
+def save_screening(db: Session, enrollment: Enrollment, flags: list[str], pem: str, now: datetime) -> None:
+    """Record the answers; red flags stop the program and alert the therapist; PEM switches to pacing."""
+    known = {flag.id for flag in RED_FLAGS}
+    chosen = [f for f in flags if f in known]
+    enrollment.red_flags = chosen
+    enrollment.pem = pem in ("yes", "unsure")
+    enrollment.screened_at = now
+    if chosen:
+        raise_alert(
+            db, enrollment, "red_flag", now=now, details={"flags": chosen, "urgency": urgency_of(chosen)}
+        )
+    if enrollment.pem:
+        raise_alert(db, enrollment, "pem", now=now, details={"answer": pem})
+    db.flush()
+
+
+def clear_to_continue(db: Session, enrollment: Enrollment, therapist: User, now: datetime) -> None:
+    """The therapist has checked the red flags with the patient and clears them to start."""
+    enrollment.cleared_at = now
+    enrollment.cleared_by_id = therapist.id
+    db.flush()
+
+
+def answered_keys(db: Session, enrollment: Enrollment) -> set[tuple[str, str]]:
+    """(measure, due key) pairs the patient has completed."""
+    return {
+        (m, k)
+        for m, k in db.execute(
+            select(MeasureResponse.measure_id, MeasureResponse.due_key).where(
+                MeasureResponse.enrollment_id == enrollment.id, MeasureResponse.complete.is_(True)
+            )
+        )
+    }
+
+
+def due_now(db: Session, enrollment: Enrollment, schedule: Schedule, now: datetime) -> list[Due]:
+    """The measures the patient should answer now."""
+    return due_measures(
+        schedule, enrollment.started_at, zone_of(enrollment.patient), now, answered_keys(db, enrollment)
+    )
+
+
+def find_due(schedule: Schedule, enrollment: Enrollment, measure_id: str, due_key: str) -> Due | None:
+    """A scheduled occurrence by its keys (open or not)."""
+    for due in occurrences(schedule, enrollment.started_at, zone_of(enrollment.patient)):
+        if due.measure_id == measure_id and due.due_key == due_key:
+            return due
+    return None
+
+
+def get_response(
+    db: Session, enrollment: Enrollment, measure_id: str, due_key: str
+) -> MeasureResponse | None:
+    """The saved answers (draft or complete) for one occurrence."""
+    return db.scalar(
+        select(MeasureResponse).where(
+            MeasureResponse.enrollment_id == enrollment.id,
+            MeasureResponse.measure_id == measure_id,
+            MeasureResponse.due_key == due_key,
+        )
+    )
+
+
+class MeasureRefused(ValueError):
+    """The answers cannot be saved; the message says why."""
+
+
+@dataclass(frozen=True)
+class MeasureSaved:
+    """The stored response, and whether a safety item calls for crisis help now."""
+
+    response: MeasureResponse
+    crisis: bool
+
+
+def save_response(
+    db: Session,
+    enrollment: Enrollment,
+    measure: Measure,
+    due_key: str,
+    answers: dict[str, int],
+    *,
+    complete: bool,
+    now: datetime,
+) -> MeasureSaved:
+    """Save a draft (never scored) or a complete questionnaire (scored); a measure is answered once per due."""
+    problems = validate_answers(measure, answers)
+    if problems:
+        raise MeasureRefused("; ".join(problems.values()))
+    response = get_response(db, enrollment, measure.id, due_key)
+    if response is not None and response.complete:
+        raise MeasureRefused("You have already answered this one. Thank you.")
+    result = score(measure, answers) if complete else None
+    if complete and result is None:
+        raise MeasureRefused("Please answer every question, or save it for later.")
+    if response is None:
+        response = MeasureResponse(
+            enrollment_id=enrollment.id, measure_id=measure.id, due_key=due_key, created_at=now
+        )
+        db.add(response)
+    alerted = bool((response.answers or {}).get("_alerted"))
+    flags = safety_flags(measure, answers)
+    stored: dict[str, Any] = dict(answers)
+    if flags and not alerted:
+        raise_alert(
+            db, enrollment, "crisis", now=now, details={"source": measure.short_title, "due": due_key}
+        )
+    if flags or alerted:
+        stored["_alerted"] = True
+    response.answers = stored
+    if result is not None:
+        response.complete = True
+        response.completed_at = now
+        response.score = float(result.total)
+        response.band = result.band.label if result.band else None
+    db.flush()
+    return MeasureSaved(response, crisis=bool(flags))
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    """One complete answer to a measure."""
+
+    due_key: str
+    label: str
+    score: float
+    band: str | None
+    patient_band: str | None
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class MeasureHistory:
+    """A measure's scores over time with change from the first, and what the change means."""
+
+    measure: Measure
+    points: list[ScorePoint]
+    rci: RCI | None
+    pain: PainResponse | None
+    explanations: list[str]
+
+    @property
+    def change(self) -> float | None:
+        """Latest minus first, or None with fewer than two scores."""
+        return self.points[-1].score - self.points[0].score if len(self.points) > 1 else None
+
+
+def histories(
+    db: Session, enrollment: Enrollment, measures: dict[str, Measure], schedule: Schedule
+) -> list[MeasureHistory]:
+    """Every measure the patient has answered, oldest score first, with change, RCI and pain responders."""
+    labels = {
+        (d.measure_id, d.due_key): d.label
+        for d in occurrences(schedule, enrollment.started_at, zone_of(enrollment.patient))
+    }
+    rows = db.scalars(
+        select(MeasureResponse)
+        .where(MeasureResponse.enrollment_id == enrollment.id, MeasureResponse.complete.is_(True))
+        .order_by(MeasureResponse.completed_at)
+    )
+    by_measure: dict[str, list[ScorePoint]] = {}
+    for row in rows:
+        measure = measures.get(row.measure_id)
+        if measure is None or row.score is None or row.completed_at is None:
+            continue
+        band = measure.band_for(row.score)
+        by_measure.setdefault(row.measure_id, []).append(
+            ScorePoint(
+                row.due_key,
+                labels.get((row.measure_id, row.due_key), row.due_key),
+                row.score,
+                band.label if band else None,
+                band.patient_label if band else None,
+                row.completed_at,
+            )
+        )
+    result = []
+    for measure_id, points in by_measure.items():
+        measure = measures[measure_id]
+        first, last = points[0], points[-1]
+        rci = reliable_change(measure, first.score, last.score) if len(points) > 1 else None
+        pain = (
+            pain_response(first.score, last.score)
+            if measure_id == "pain-average" and len(points) > 1
+            else None
+        )
+        explanations = [
+            explain_score(measure, Score(measure.id, last.score, measure.band_for(last.score), ()))
+        ]
+        if len(points) > 1:
+            explanations.append(explain_reliable_change(measure, rci))
+        if pain is not None:
+            explanations.append(explain_pain_response(pain))
+        result.append(MeasureHistory(measure, points, rci, pain, explanations))
+    order = list(measures)
+    result.sort(key=lambda h: order.index(h.measure.id) if h.measure.id in order else len(order))
+    return result
