@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .._zones import zone_of
 from ..alerts import raise_alert
 from ..measures import (
     RCI,
@@ -30,7 +31,6 @@ from ..measures import (
 )
 from ..models import Enrollment, MeasureResponse, User
 from ..safety import RED_FLAGS, urgency_of
-from .._zones import zone_of
 
 ScreeningStatus = Literal["needed", "blocked", "ok"]
 
@@ -129,7 +129,7 @@ def save_response(
     complete: bool,
     now: datetime,
 ) -> MeasureSaved:
-    """Save a draft (never scored) or a complete questionnaire (scored); a measure is answered once per due."""
+    """Save a draft (never scored) or a complete questionnaire (scored); answered once per due date."""
     problems = validate_answers(measure, answers)
     if problems:
         raise MeasureRefused("; ".join(problems.values()))

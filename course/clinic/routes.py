@@ -25,7 +25,6 @@ from ..journal.forms import CommentForm
 from ..journal.services import JournalError, add_comment, is_unread, shared_entries
 from ..learn.services import program_for
 from ..mail import send_mail
-from ..safety import RED_FLAGS
 from ..models import (
     Alert,
     AlertState,
@@ -37,6 +36,7 @@ from ..models import (
     StepProgress,
     StepStatus,
 )
+from ..safety import RED_FLAGS
 from . import bp
 from .forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
 from .services import FILTERS, PAGE_SIZE, add_note, caseload_csv, filter_rows, latest_scores, timeline

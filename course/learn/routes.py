@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 
 from .. import clock
 from ..access import current_enrollment, role_required
+from ..assess.services import screening_status
 from ..content.model import Catalog, Check, JournalStep, Module, Step
 from ..db import get_db
 from ..models import Role
 from . import bp
-from ..assess.services import screening_status
 from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
 from .services import get_progress, journal_text, path_of, program_for, save_step
 
@@ -42,9 +42,8 @@ def home() -> str:
     current = state.current
     current_module = catalog.module(current[0]) if current else None
     current_step = current_module.step(current[1]) if current_module and current else None
-    from ..tracking.services import checkin_for, local_today
-
     from ..assess.services import due_now, screening_status
+    from ..tracking.services import checkin_for, local_today
 
     return render_template(
         "learn/home.html",

@@ -34,7 +34,7 @@ def zone_of(enrollment: Enrollment) -> ZoneInfo:
 
 
 def path_of(enrollment: Enrollment) -> str:
-    """Which path through the program: 'pacing' after post-exertional malaise was reported, else 'standard'."""
+    """The patient's path: 'pacing' after post-exertional malaise was reported, else 'standard'."""
     return "pacing" if enrollment.pem else "standard"
 
 
