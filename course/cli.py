@@ -98,7 +98,13 @@ def register_cli(app: Flask) -> None:
         if if_new and db.query(User.id).first() is not None:
             click.echo("The database already has accounts; demo data not loaded.")
             return
-        created = load_demo(db, current_app.extensions["course.catalog"], clock.now())
+        created = load_demo(
+            db,
+            current_app.extensions["course.catalog"],
+            clock.now(),
+            current_app.extensions["course.measures"],
+            current_app.extensions["course.schedule"],
+        )
         db.commit()
         click.echo(f"Demo data ready ({created} new accounts). All demo passwords are 'demo-password'.")
 

@@ -5,17 +5,22 @@ Safe to run twice: existing accounts are left as they are.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ._zones import zone_of
 from .accounts import create_user, find_user_by_email
+from .assess.services import save_response
 from .content.model import Catalog, Check, Exercise, Field, HabitStep, JournalStep, Practice, Step
 from .enrollment import enroll, record_override
+from .journal.services import add_comment, create_entry, set_shared
 from .learn.services import program_for, save_step
-from .models import Enrollment, OverrideKind, Role, User
+from .measures import Measure, Schedule, occurrences
+from .models import CheckIn, Enrollment, OverrideKind, Role, User
 
 PASSWORD = "demo-password"  # noqa: S105
 TIMEZONE = "America/Denver"
@@ -56,7 +61,13 @@ def _account(db: Session, email: str, name: str, role: Role, now: datetime) -> t
     return user, True
 
 
-def load_demo(db: Session, catalog: Catalog, now: datetime) -> int:
+def load_demo(
+    db: Session,
+    catalog: Catalog,
+    now: datetime,
+    measures: dict[str, Measure] | None = None,
+    schedule: Schedule | None = None,
+) -> int:
     """Create the demo accounts that are missing; returns how many were created."""
     created = 0
     _, new = _account(db, "admin@example.org", "Clinic Admin", Role.ADMIN, now - timedelta(days=90))
@@ -74,7 +85,15 @@ def load_demo(db: Session, catalog: Catalog, now: datetime) -> int:
             continue
         created += 1
         enrollment = enroll(db, patient, therapists[spec.therapist], started)
+        if spec.started_days_ago > 0:
+            enrollment.screened_at = started + timedelta(minutes=20)
+            enrollment.red_flags = []
+            enrollment.pem = False
         _work_through(db, enrollment, catalog, spec, now)
+        _check_ins(db, patient, spec, now)
+        _journal(db, patient, spec, therapists[spec.therapist], now)
+        if measures and schedule:
+            _measures(db, enrollment, spec, measures, schedule, now)
         if spec.paused:
             record_override(
                 db,
@@ -142,3 +161,109 @@ def demo_answers(step: Step) -> dict[str, Any]:
     if isinstance(step, JournalStep):
         return {"text": "I noticed my pain was lower on the day I spent with my sister. That surprised me."}
     return {}
+
+
+def _improvement(spec: DemoPatient, day_index: int) -> float:
+    """How much lower pain sits after `day_index` days: the demo shows people improving at different rates."""
+    rate = {1: 0.06, 2: 0.05, 5: 0.04, 7: 0.03}.get(spec.number, 0.01)
+    return min(3.5, day_index * rate)
+
+
+def _check_ins(db: Session, patient: User, spec: DemoPatient, now: datetime) -> None:
+    """Daily check-ins where pain follows sleep and stress, so the evidence page has patterns to show."""
+    if spec.started_days_ago == 0:
+        return  # just enrolled: nothing yet
+    rng = random.Random(spec.number)  # noqa: S311 - demo data, not security
+    zone = zone_of(patient)
+    today = now.astimezone(zone).date()
+    first = (now - timedelta(days=spec.started_days_ago)).astimezone(zone).date()
+    last = today - timedelta(days=spec.quiet_days)
+    day = first
+    index = 0
+    while day <= last:
+        if rng.random() < 0.85:
+            sleep = rng.choice([4.5, 5, 5.5, 6, 6.5, 7, 7, 7.5, 8, 8.5])
+            stress = rng.randint(1, 9)
+            pain = 6 - _improvement(spec, index) + (1.5 if sleep < 6 else 0) + (1.2 if stress >= 7 else 0)
+            pain += rng.uniform(-1, 1)
+            at = min(datetime.combine(day, time(20, 0), tzinfo=zone).astimezone(UTC), now - timedelta(minutes=5))
+            db.add(
+                CheckIn(
+                    patient_id=patient.id,
+                    day=day,
+                    pain=max(0, min(10, round(pain))),
+                    sleep_hours=sleep,
+                    sleep_quality=rng.randint(2, 8),
+                    stress=stress,
+                    mood=rng.choice(["good", "okay", "low"]),
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        day += timedelta(days=1)
+        index += 1
+    db.flush()
+
+
+def _journal(db: Session, patient: User, spec: DemoPatient, therapist: User, now: datetime) -> None:
+    """A free entry or two; some shared, one with a reply from the therapist."""
+    if spec.started_days_ago < 3 or spec.quiet_days:
+        return
+    written = now - timedelta(days=2, hours=3)
+    saved = create_entry(
+        db,
+        patient,
+        "Today I noticed the pain was lower while I was busy in the garden. "
+        "When I stopped and thought about it, it came back a bit.",
+        now=written,
+    )
+    if spec.number in (1, 2, 7):
+        set_shared(saved.entry, True, written)
+    if spec.number == 1:
+        add_comment(
+            db,
+            saved.entry,
+            therapist,
+            "That is a great piece of evidence for your log.",
+            written + timedelta(hours=20),
+        )
+    create_entry(
+        db,
+        patient,
+        "A hard morning. I reminded myself that hurt does not always mean harm.",
+        now=now - timedelta(days=1, hours=5),
+    )
+
+
+def _measures(
+    db: Session,
+    enrollment: Enrollment,
+    spec: DemoPatient,
+    measures: dict[str, Measure],
+    schedule: Schedule,
+    now: datetime,
+) -> None:
+    """Answer the questionnaires that were due, with pain falling over time for those who improve."""
+    rng = random.Random(100 + spec.number)  # noqa: S311 - demo data
+    cutoff = now - timedelta(days=spec.quiet_days)
+    for due in occurrences(schedule, enrollment.started_at, zone_of(enrollment.patient)):
+        if due.opens_at > cutoff or due.closes_at < enrollment.started_at:
+            continue
+        measure = measures.get(due.measure_id)
+        if measure is None:
+            continue
+        day = max(0, (due.opens_at - enrollment.started_at).days)
+        answers: dict[str, int] = {}
+        for item in measure.items:
+            low, high = item.min_value, item.max_value
+            if measure.id.startswith("pain") or measure.id == "damage-belief":
+                value = round(6 - _improvement(spec, day) + rng.uniform(-0.5, 0.5))
+            elif measure.id == "pgic":
+                value = 2 if spec.number in (1, 2) else 4
+            else:
+                value = rng.choice([0, 0, 1, 1, 2]) if day < 30 else rng.choice([0, 0, 1])
+            if item.safety:
+                value = 1 if spec.number == 7 and day == 0 else low
+            answers[item.id] = max(low, min(high, value))
+        when = max(due.opens_at + timedelta(hours=10), enrollment.started_at + timedelta(minutes=30))
+        save_response(db, enrollment, measure, due.due_key, answers, complete=True, now=when)
