@@ -186,7 +186,8 @@ def _check_ins(db: Session, patient: User, spec: DemoPatient, now: datetime) -> 
             stress = rng.randint(1, 9)
             pain = 6 - _improvement(spec, index) + (1.5 if sleep < 6 else 0) + (1.2 if stress >= 7 else 0)
             pain += rng.uniform(-1, 1)
-            at = min(datetime.combine(day, time(20, 0), tzinfo=zone).astimezone(UTC), now - timedelta(minutes=5))
+            evening = datetime.combine(day, time(20, 0), tzinfo=zone).astimezone(UTC)
+            at = min(evening, now - timedelta(minutes=5))
             db.add(
                 CheckIn(
                     patient_id=patient.id,
