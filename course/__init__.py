@@ -6,14 +6,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from . import db
+from . import clock, db
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .content import ContentError, load_catalog
-from .extensions import csrf, login_manager
+from .extensions import csrf, limiter, login_manager
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -32,7 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .assess import bp as assess_bp
     from .auth import bp as auth_bp
@@ -50,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(journal_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(assess_bp)
+    app.register_blueprint(account_bp)
     register_error_handlers(app)
     register_templating(app)
 
@@ -84,7 +87,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+    @app.before_request
+    def staff_idle_timeout() -> Response | None:
+        """Sign therapists and admins out after a configurable idle time; note activity otherwise."""
+        if not current_user.is_authenticated:
+            return None
+        now = clock.now().timestamp()
+        last = session.get("_seen")
+        limit = int(app.config["COURSE_STAFF_IDLE_MINUTES"]) * 60
+        if not current_user.is_patient and isinstance(last, (int, float)) and now - last > limit:
+            logout_user()
+            session.clear()
+            flash("You were signed out after a period without activity. Please sign in again.", "info")
+            return redirect(
+                url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+            )
+        session["_seen"] = int(now)
+        return None
 
     return app
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
@@ -29,16 +31,26 @@ def find_user_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+@cache
+def common_passwords(path: str | None = None) -> frozenset[str]:
+    """The shipped list of common passwords (or a clinic's own list), lowercased."""
+    source = Path(path) if path else Path(__file__).parent / "data" / "common-passwords.txt"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, word_list: str | None = None) -> str | None:
+    """Why a new password is not acceptable, or None: too short, too common, or one repeated character."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(set(password)) <= 2 or password.lower() in common_passwords(word_list):
+        return "That password is very common, so it is easy to guess. Please choose another."
     return None
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, *, enforce_policy: bool = True) -> None:
     """Store a new password hash and sign the account out everywhere else."""
-    problem = password_problem(password)
+    problem = password_problem(password) if enforce_policy else None
     if problem:
         raise AccountError(problem, "password")
     user.password_hash = generate_password_hash(password)
@@ -46,7 +58,15 @@ def set_password(user: User, password: str) -> None:
 
 
 def create_user(
-    db: Session, *, email: str, display_name: str, password: str, role: Role, timezone: str, now: datetime
+    db: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    timezone: str,
+    now: datetime,
+    enforce_policy: bool = True,
 ) -> User:
     """Create an account; the email must not be taken (in any case)."""
     if find_user_by_email(db, email) is not None:
@@ -61,7 +81,7 @@ def create_user(
         created_at=now,
         password_hash="",
     )
-    set_password(user, password)
+    set_password(user, password, enforce_policy=enforce_policy)
     db.add(user)
     db.flush()
     return user

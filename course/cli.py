@@ -108,6 +108,35 @@ def register_cli(app: Flask) -> None:
         db.commit()
         click.echo(f"Demo data ready ({created} new accounts). All demo passwords are 'demo-password'.")
 
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(target: Path) -> None:
+        """Write a consistent snapshot of the database to TARGET (safe while the app runs)."""
+        from .backup import BackupError, backup
+
+        get_engine().dispose()
+        try:
+            backup(current_app.config["DATABASE_URL"], target)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Backup written to {target}.")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(source: Path, yes: bool) -> None:
+        """Replace everything in the database with the snapshot SOURCE (stop the app first)."""
+        from .backup import BackupError, restore
+
+        if not yes:
+            click.confirm("This replaces everything in the database. Continue?", abort=True)
+        get_engine().dispose()
+        try:
+            restore(current_app.config["DATABASE_URL"], source)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Restored from {source}.")
+
     @app.cli.command("purge")
     def purge_command() -> None:
         """Remove journal entries deleted more than 30 days ago (run daily, e.g. from cron)."""

@@ -47,23 +47,42 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Pain course <no-reply@localhost>",
     "MAIL_BACKEND": None,  # "smtp", "outbox" or "memory"; chosen from MAIL_SERVER when unset
+    # None means: secure everywhere except local development and tests (decided in load_config).
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 3600 * 8,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    # Failed sign-ins: per typed email, and per address (a clinic's shared wifi needs the higher number).
+    "COURSE_LOGIN_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
+    "COURSE_LOGIN_LIMIT_ADDRESS": "30 per minute; 200 per hour",
+    # Therapists and admins are signed out after this many idle minutes (patients are not: they write long).
+    "COURSE_STAFF_IDLE_MINUTES": 30,
+    "COURSE_PASSWORD_LIST": None,
+    "COURSE_DELETION_GRACE_DAYS": 14,
 }
 
-_INT_KEYS = {"MAIL_PORT", "COURSE_INVITE_DAYS", "COURSE_RESET_HOURS"}
-_BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+_INT_KEYS = {
+    "MAIL_PORT",
+    "COURSE_INVITE_DAYS",
+    "COURSE_RESET_HOURS",
+    "COURSE_STAFF_IDLE_MINUTES",
+    "COURSE_DELETION_GRACE_DAYS",
+}
+_ENV_EXTRA = ("RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
+_BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
 
 
 def _from_environment() -> dict[str, Any]:
     """Settings taken from environment variables: DATABASE_URL, SECRET_KEY, COURSE_* and MAIL_*."""
     found: dict[str, Any] = {}
     for key, raw in os.environ.items():
-        if key in ("DATABASE_URL", "SECRET_KEY") or key.startswith(("COURSE_", "MAIL_")):
+        if key in ("DATABASE_URL", "SECRET_KEY", *_ENV_EXTRA) or key.startswith(("COURSE_", "MAIL_")):
             value: Any = raw
             if key in _INT_KEYS:
                 value = int(raw)
@@ -87,8 +106,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
 
     development = is_development(app)
-    app.config.setdefault("SESSION_COOKIE_SECURE", not development and not app.testing)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", not development and not app.testing)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = not development and not app.testing
     if not app.config["SECRET_KEY"]:
         if development or app.testing:
             app.config["SECRET_KEY"] = ensure_secret_key(Path(app.instance_path))

@@ -55,8 +55,16 @@ def _account(db: Session, email: str, name: str, role: Role, now: datetime) -> t
     user = find_user_by_email(db, email)
     if user is not None:
         return user, False
+    # The demo password is public and common on purpose: demo data is refused outside development.
     user = create_user(
-        db, email=email, display_name=name, password=PASSWORD, role=role, timezone=TIMEZONE, now=now
+        db,
+        email=email,
+        display_name=name,
+        password=PASSWORD,
+        role=role,
+        timezone=TIMEZONE,
+        now=now,
+        enforce_policy=False,
     )
     return user, True
 

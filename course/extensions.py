@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -12,3 +14,7 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()
+
+# Storage comes from RATELIMIT_STORAGE_URI: Redis (redis://...) when several servers share the counters,
+# memory otherwise. Limits are declared on the views that need them (sign-in, password reset).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

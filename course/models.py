@@ -62,6 +62,8 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=system_now)
     deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A patient's request to delete all their data; an admin completes it after a grace period.
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(default=None)
 
     enrollment: Mapped[Enrollment | None] = relationship(
         back_populates="patient", foreign_keys="Enrollment.patient_id", uselist=False

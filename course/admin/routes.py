@@ -9,12 +9,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import clock
 from ..access import role_required
+from ..account.services import delete_patient, deletion_due
 from ..accounts import AccountError, create_user, set_active
 from ..db import get_db
 from ..forms import EmptyForm
@@ -134,3 +136,48 @@ def audit_csv() -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
+
+
+@bp.get("/deletions")
+@role_required(Role.ADMIN)
+def deletions() -> str:
+    """Patients who asked for their data to be deleted, and when each may be completed."""
+    grace = int(current_app.config["COURSE_DELETION_GRACE_DAYS"])
+    people = (
+        get_db()
+        .scalars(
+            select(User).where(User.deletion_requested_at.is_not(None)).order_by(User.deletion_requested_at)
+        )
+        .all()
+    )
+    return render_template(
+        "admin/deletions.html",
+        people=people,
+        due=lambda u: deletion_due(u, grace),
+        now=clock.now(),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/deletions/<int:user_id>")
+@role_required(Role.ADMIN)
+def complete_deletion(user_id: int) -> BaseResponse:
+    """Delete a patient and all their data once the grace period has passed."""
+    db = get_db()
+    patient = db.get(User, user_id)
+    if patient is None or not patient.is_patient or patient.deletion_requested_at is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            delete_patient(
+                db,
+                patient,
+                current_user,
+                now=clock.now(),
+                grace_days=int(current_app.config["COURSE_DELETION_GRACE_DAYS"]),
+            )
+        except ValueError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("The patient's data is deleted. The audit trail records that this happened.", "success")
+    return redirect(url_for(".deletions"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import available_timezones
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,7 +30,7 @@ def timezone_choices() -> list[SelectChoice]:
 
 
 def _new_password(_form: FlaskForm, field: PasswordField) -> None:
-    problem = password_problem(field.data or "")
+    problem = password_problem(field.data or "", current_app.config.get("COURSE_PASSWORD_LIST"))
     if problem:
         raise ValidationError(problem)
 

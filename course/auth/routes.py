@@ -13,6 +13,7 @@ from ..accounts import AccountError, authenticate, find_user_by_email, make_rese
 from ..accounts import user_for_reset_token as _user_for_reset_token
 from ..db import get_db
 from ..enrollment import accept_invite, look_up_invite
+from ..extensions import limiter
 from ..forms import EmptyForm
 from ..journal.routes import PENDING_SESSION_KEY
 from ..journal.services import claim_pending
@@ -34,7 +35,25 @@ def safe_next(target: str | None) -> str | None:
     return None
 
 
+def _typed_email() -> str:
+    # The limiter's key runs before the form exists; the typed email is only a bucket name, never trusted.
+    return "login:" + str(request.form.get("email", "")).strip().lower()[:254]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 422
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["COURSE_LOGIN_LIMIT_ACCOUNT"],
+    key_func=_typed_email,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["COURSE_LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
 def login() -> Response | tuple[str, int]:
     """Sign in with email and password."""
     if current_user.is_authenticated:
@@ -44,8 +63,9 @@ def login() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         user = authenticate(get_db(), form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=bool(form.remember.data))
             pending = session.pop(PENDING_SESSION_KEY, None)
+            session.clear()  # nothing from before sign-in carries over into the signed-in session
+            login_user(user, remember=bool(form.remember.data))
             if pending:
                 saved = claim_pending(get_db(), str(pending), user, clock.now())
                 if saved is not None:
@@ -72,6 +92,7 @@ def logout() -> Response:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
 def reset_request() -> Response | tuple[str, int]:
     """Ask for a password-reset link; the answer is the same whether or not the email exists."""
     form = ResetRequestForm()

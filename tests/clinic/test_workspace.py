@@ -136,11 +136,11 @@ def test_patient_actions_are_recorded_and_shown(
     patient = make_patient(therapist)
     url = f"/clinic/patients/{patient.id}"
     assert client.post(f"{url}/unlock", data={"reason": "Ready early"}).status_code == 302
-    clock.advance(hours=1)
+    clock.advance(minutes=10)
     client.post(f"{url}/pause", data={"reason": "Surgery next week"})
-    clock.advance(hours=1)
+    clock.advance(minutes=10)
     client.post(f"{url}/resume")
-    clock.advance(hours=1)
+    clock.advance(minutes=10)
     client.post(f"{url}/note", data={"text": "Discussed pacing on the phone."})
     assert client.post(f"{url}/note", data={"text": ""}).status_code == 422
     kinds = [o.kind.value for o in db.scalars(select(ProgramOverride).order_by(ProgramOverride.at))]

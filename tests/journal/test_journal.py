@@ -215,7 +215,7 @@ def test_journal_edit_after_read_counts_as_unread_again(
     with t.session_transaction() as session:
         session["_user_id"] = therapist.get_id()
     t.get(f"/clinic/patients/{patient.id}/journal/{entry_id}")
-    clock.advance(hours=2)
+    clock.advance(minutes=20)
     client.post(f"/journal/{entry_id}/edit", data={"text": "v2", "revision": "1"})
     assert "Unread" in t.get(f"/clinic/patients/{patient.id}").data.decode()
 

@@ -1,0 +1,137 @@
+"""A person's own account: password and time zone; a patient's data export and deletion."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..audit import record
+from ..journal.services import export_json, export_markdown, list_entries
+from ..models import CheckIn, Enrollment, MeasureResponse, StepProgress, User
+
+
+def export_archive(db: Session, patient: User, now: datetime) -> bytes:
+    """Everything stored about the patient, as one zip: journal, answers, check-ins, measures, profile."""
+    enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
+    entries = list_entries(db, patient) + list_entries(db, patient, deleted=True)
+    progress = (
+        db.scalars(select(StepProgress).where(StepProgress.enrollment_id == enrollment.id)).all()
+        if enrollment
+        else []
+    )
+    measures = (
+        db.scalars(select(MeasureResponse).where(MeasureResponse.enrollment_id == enrollment.id)).all()
+        if enrollment
+        else []
+    )
+    checkins = db.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.day)).all()
+    profile: dict[str, Any] = {
+        "name": patient.display_name,
+        "email": patient.email,
+        "time_zone": patient.timezone,
+        "joined": patient.created_at.isoformat(),
+        "exported": now.isoformat(),
+    }
+    if enrollment is not None:
+        profile["program_started"] = enrollment.started_at.isoformat()
+        profile["safety_screening"] = {
+            "answered": enrollment.screened_at.isoformat() if enrollment.screened_at else None,
+            "red_flags": enrollment.red_flags,
+            "post_exertional_malaise": enrollment.pem,
+        }
+    answers = [
+        {
+            "module": p.module_slug,
+            "step": p.step_id,
+            "status": p.status.value,
+            "answers": p.answers,
+            "completed_at": p.completed_at.isoformat() if p.completed_at else None,
+        }
+        for p in progress
+    ]
+    scores = [
+        {
+            "questionnaire": m.measure_id,
+            "when": m.due_key,
+            "complete": m.complete,
+            "score": m.score,
+            "answers": {k: v for k, v in m.answers.items() if not k.startswith("_")},
+            "completed_at": m.completed_at.isoformat() if m.completed_at else None,
+        }
+        for m in measures
+    ]
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["day", "pain", "sleep_hours", "sleep_quality", "stress", "mood", "habits", "note"])
+    for c in checkins:
+        writer.writerow(
+            [
+                c.day.isoformat(),
+                c.pain,
+                c.sleep_hours,
+                c.sleep_quality,
+                c.stress,
+                c.mood or "",
+                " ".join(h.habit_id for h in c.habits),
+                c.note or "",
+            ]
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "README.txt", "Your data from the pain program, exported " + now.date().isoformat() + ".\n"
+        )
+        archive.writestr("profile.json", json.dumps(profile, ensure_ascii=False, indent=2))
+        archive.writestr("journal.json", export_json(entries))
+        archive.writestr("journal.md", export_markdown(entries, patient))
+        archive.writestr("course-answers.json", json.dumps(answers, ensure_ascii=False, indent=2))
+        archive.writestr("questionnaires.json", json.dumps(scores, ensure_ascii=False, indent=2))
+        archive.writestr("check-ins.csv", table.getvalue())
+    return buffer.getvalue()
+
+
+def request_deletion(patient: User, now: datetime) -> None:
+    """The patient asks for everything to be deleted; an admin completes it after the grace period."""
+    if patient.deletion_requested_at is None:
+        patient.deletion_requested_at = now
+
+
+def cancel_deletion(patient: User) -> None:
+    """The patient changed their mind during the grace period."""
+    patient.deletion_requested_at = None
+
+
+def deletion_due(patient: User, grace_days: int) -> datetime | None:
+    """When the deletion may be completed, or None when nothing was requested."""
+    if patient.deletion_requested_at is None:
+        return None
+    return patient.deletion_requested_at + timedelta(days=grace_days)
+
+
+def delete_patient(db: Session, patient: User, admin: User, *, now: datetime, grace_days: int) -> None:
+    """Delete the patient and all their data; the audit trail keeps that it happened, not the data."""
+    due = deletion_due(patient, grace_days)
+    if not patient.is_patient or due is None or due > now:
+        raise ValueError("This deletion cannot be completed yet.")
+    former = patient.id
+    requested = patient.deletion_requested_at
+    record(
+        db,
+        admin,
+        None,
+        "patient_deleted",
+        now=now,
+        former_patient_id=former,
+        requested_at=requested.isoformat() if requested else None,
+    )
+    db.flush()
+    db.expunge(patient)
+    # ON DELETE CASCADE removes enrollment, progress, journal, check-ins, measures, alerts and notes.
+    db.execute(delete(User).where(User.id == former))

@@ -1,0 +1,135 @@
+"""Sign-in limits, sessions, passwords, headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from course import create_app
+from course.accounts import password_problem
+from course.clock import FrozenClock
+from course.models import User
+from tests.conftest import TEST_PASSWORD
+
+
+def attempt(client: Any, email: str, password: str = "wrong password!") -> Any:
+    return client.post("/auth/login", data={"email": email, "password": password})
+
+
+def test_login_rate_limited_per_account_without_revealing_existence(
+    client: Any, make_therapist: Callable[..., User]
+) -> None:
+    therapist = make_therapist()
+    for email in (therapist.email, "nobody@example.org"):
+        codes = [attempt(client, email).status_code for _ in range(6)]
+        assert codes == [422, 422, 422, 422, 422, 429], email
+    limited = attempt(client, therapist.email, TEST_PASSWORD)
+    assert limited.status_code == 429
+    assert "Please wait a moment" in limited.data.decode()
+    assert attempt(client, "someone.else@example.org").status_code == 422  # another account is not blocked
+
+
+def test_login_successes_do_not_count_towards_the_limit(
+    client: Any, make_therapist: Callable[..., User]
+) -> None:
+    therapist = make_therapist()
+    for _ in range(8):
+        assert attempt(client, therapist.email, TEST_PASSWORD).status_code == 302
+        client.post("/auth/logout")
+
+
+def test_login_rate_limited_per_address(app: Flask, client: Any) -> None:
+    app.config["COURSE_LOGIN_LIMIT_ADDRESS"] = "3 per minute"
+    codes = [attempt(client, f"person{i}@example.org").status_code for i in range(4)]
+    assert codes == [422, 422, 422, 429]
+
+
+def test_sign_in_starts_a_fresh_session(client: Any, make_therapist: Callable[..., User]) -> None:
+    therapist = make_therapist()
+    with client.session_transaction() as session:
+        session["planted"] = "from before sign-in"
+    attempt(client, therapist.email, TEST_PASSWORD)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == therapist.get_id()
+
+
+def test_staff_idle_timeout_signs_out_but_patients_stay(
+    app: Flask,
+    client: Any,
+    make_therapist: Callable[..., User],
+    make_patient: Callable[..., User],
+    login: Callable[[User], None],
+    clock: FrozenClock,
+) -> None:
+    login(make_therapist())
+    assert client.get("/clinic/").status_code == 200
+    clock.advance(minutes=29)
+    assert client.get("/clinic/").status_code == 200
+    clock.advance(minutes=31)
+    response = client.get("/clinic/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    patient_browser = app.test_client()
+    with patient_browser.session_transaction() as session:
+        session["_user_id"] = make_patient().get_id()
+    assert patient_browser.get("/learn/").status_code == 200
+    clock.advance(hours=5)
+    assert patient_browser.get("/learn/").status_code == 200
+
+
+@pytest.mark.parametrize("password", ["short", "password123", "Qwertyuiop", "aaaaaaaaaaaa", "demo-password"])
+def test_password_policy_refuses_weak_passwords(password: str) -> None:
+    assert password_problem(password) is not None
+
+
+def test_password_policy_accepts_a_passphrase() -> None:
+    assert password_problem("purple kettle morning") is None
+
+
+def test_change_password_signs_out_other_devices_only(
+    app: Flask, client: Any, make_patient: Callable[..., User], login: Callable[[User], None]
+) -> None:
+    patient = make_patient()
+    login(patient)
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session["_user_id"] = patient.get_id()
+    wrong = client.post(
+        "/account/password",
+        data={"current": "nope", "password": "purple kettle morning", "confirm": "purple kettle morning"},
+    )
+    assert wrong.status_code == 422
+    assert "That is not your current password." in wrong.data.decode()
+    common = client.post(
+        "/account/password",
+        data={"current": TEST_PASSWORD, "password": "password123", "confirm": "password123"},
+    )
+    assert "very common" in common.data.decode()
+    done = client.post(
+        "/account/password",
+        data={
+            "current": TEST_PASSWORD,
+            "password": "purple kettle morning",
+            "confirm": "purple kettle morning",
+        },
+    )
+    assert done.status_code == 302
+    assert client.get("/learn/").status_code == 200
+    assert other.get("/learn/").status_code == 302
+
+
+def test_secure_cookies_and_hsts_in_production(
+    app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production = create_app({**app_config, "TESTING": False, "COURSE_ENV": "production"})
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert production.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = production.test_client().get("/auth/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    production.extensions["course.engine"].dispose()
