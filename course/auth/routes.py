@@ -15,7 +15,7 @@ from ..db import get_db
 from ..enrollment import accept_invite, look_up_invite
 from ..extensions import limiter
 from ..forms import EmptyForm
-from ..journal.routes import PENDING_SESSION_KEY
+from ..journal.routes import PENDING_SESSION_KEY, RESTORE_SESSION_KEY
 from ..journal.services import claim_pending
 from ..mail import send_mail
 from . import bp
@@ -67,12 +67,18 @@ def login() -> Response | tuple[str, int]:
             session.clear()  # nothing from before sign-in carries over into the signed-in session
             login_user(user, remember=bool(form.remember.data))
             if pending:
-                saved = claim_pending(get_db(), str(pending), user, clock.now())
-                if saved is not None:
-                    if saved.crisis:
+                kept = claim_pending(get_db(), str(pending), user, clock.now())
+                if isinstance(kept, str):
+                    session[RESTORE_SESSION_KEY] = str(pending)
+                    flash(
+                        "Welcome back. The text you were writing is below: check it, then press Save.", "info"
+                    )
+                    return redirect(url_for("journal.new"))
+                if kept is not None:
+                    if kept.crisis:
                         flash("crisis", "crisis")
                     flash("Welcome back. The journal entry you were writing is saved.", "success")
-                    return redirect(url_for("journal.entry", entry_id=saved.entry.id))
+                    return redirect(url_for("journal.entry", entry_id=kept.entry.id))
             return redirect(safe_next(request.args.get("next")) or url_for("index"))
         form.password.errors = ["That email and password do not match an active account. Please try again."]
         status = 422

@@ -25,11 +25,13 @@ from .services import (
     Conflict,
     JournalError,
     create_entry,
+    drop_pending,
     export_json,
     export_markdown,
     keep_pending,
     list_entries,
     own_entry,
+    pending_text,
     recoverable_until,
     restore,
     set_shared,
@@ -38,6 +40,7 @@ from .services import (
 )
 
 PENDING_SESSION_KEY = "pending_journal"
+RESTORE_SESSION_KEY = "restore_journal"
 CRISIS_MESSAGE = "crisis"
 
 
@@ -115,8 +118,12 @@ def new() -> BaseResponse | tuple[str, int]:
         abort(403)
     current_enrollment()
     form = EntryForm()
+    restore = session.get(RESTORE_SESSION_KEY)
     if request.method == "GET":
         form.key.data = secrets.token_urlsafe(16)
+        kept = pending_text(get_db(), str(restore), clock.now()) if restore else None
+        if kept:
+            form.text.data = kept
         return _render_form(form, 200)
     if form.validate_on_submit():
         try:
@@ -130,6 +137,8 @@ def new() -> BaseResponse | tuple[str, int]:
         except JournalError as exc:
             form.text.errors = [str(exc)]
             return _render_form(form, 422)
+        if restore:
+            drop_pending(get_db(), str(session.pop(RESTORE_SESSION_KEY)))
         return _after_save(saved.entry, saved.crisis)
     if _only_csrf_failed(form):
         form.csrf_token.errors = []

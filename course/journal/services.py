@@ -295,19 +295,41 @@ def keep_pending(db: Session, kind: str, data: dict[str, Any], user_hint: int | 
     return token
 
 
-def claim_pending(db: Session, token: str, patient: User, now: datetime) -> Saved | None:
-    """After sign-in, save kept text for the patient it belongs to; None when nothing (or not theirs)."""
+def pending_text(db: Session, token: str, now: datetime) -> str | None:
+    """Kept text waiting for the patient to confirm it (shown in the new-entry form), if still fresh."""
+    pending = db.scalar(select(PendingSubmission).where(PendingSubmission.token_hash == _hash(token)))
+    if pending is None or pending.created_at < now - timedelta(hours=PENDING_HOURS):
+        return None
+    return str(pending.data.get("text", ""))
+
+
+def drop_pending(db: Session, token: str) -> None:
+    """Forget kept text once it is saved or discarded."""
+    db.execute(delete(PendingSubmission).where(PendingSubmission.token_hash == _hash(token)))
+
+
+def claim_pending(db: Session, token: str, patient: User, now: datetime) -> Saved | str | None:
+    """After sign-in, decide what happens to text kept from an expired session.
+
+    Saved: the expired session provably belonged to this patient, so the text is saved at once.
+    str: nobody can tell whose text it is (the whole session was gone, or a page elsewhere posted it), so it
+    is offered back in the new-entry form for the patient to check and save; nothing is written for them.
+    None: nothing kept, too old, or it belonged to another account.
+    """
     pending = db.scalar(select(PendingSubmission).where(PendingSubmission.token_hash == _hash(token)))
     if pending is None:
         return None
-    db.delete(pending)
     too_old = pending.created_at < now - timedelta(hours=PENDING_HOURS)
     if (
         too_old
         or not patient.is_patient
         or (pending.user_hint is not None and pending.user_hint != patient.id)
     ):
+        db.delete(pending)
         return None
+    if pending.user_hint is None:
+        return str(pending.data.get("text", ""))
+    db.delete(pending)
     data = pending.data
     text = str(data.get("text", ""))
     if pending.kind == "journal-edit":

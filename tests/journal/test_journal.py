@@ -97,11 +97,13 @@ def test_journal_oversize_entry_refused_with_text_kept(client: Any, db: Session,
     assert client.post("/journal/new", data={"text": "y" * 50_000, "key": "ok"}).status_code == 302
 
 
-def test_journal_expired_session_keeps_text_and_saves_after_sign_in(
+def test_journal_expired_session_saves_text_after_sign_in(
     app: Flask, db: Session, make_patient: Callable[..., User]
 ) -> None:
     patient = make_patient()
-    browser = app.test_client()  # the session is gone: no cookie at all
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = f"{patient.id}:0"  # the patient's session, no longer valid (e.g. timed out)
     response = browser.post("/journal/new", data={"text": LONG_TEXT, "key": "lost?"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/auth/login"
@@ -117,6 +119,27 @@ def test_journal_expired_session_keeps_text_and_saves_after_sign_in(
         "The journal entry you were writing is saved."
         in browser.get(signed_in.headers["Location"]).data.decode()
     )
+
+
+def test_journal_text_of_unknown_origin_is_offered_back_not_saved(
+    app: Flask, db: Session, make_patient: Callable[..., User]
+) -> None:
+    # With no session at all nobody can tell whose text it is (a page elsewhere could have posted it):
+    # the patient sees it in the form and decides.
+    patient = make_patient()
+    browser = app.test_client()
+    browser.post("/journal/new", data={"text": LONG_TEXT, "key": "k"})
+    signed_in = browser.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD})
+    assert signed_in.headers["Location"] == "/journal/new"
+    assert entries(db) == []
+    page = browser.get("/journal/new").data.decode()
+    assert "check it, then press Save" in page
+    assert LONG_TEXT.strip() in page
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', page)
+    assert key
+    assert browser.post("/journal/new", data={"text": LONG_TEXT, "key": key.group(1)}).status_code == 302
+    assert [e.text for e in entries(db)] == [LONG_TEXT]
+    assert LONG_TEXT.strip() not in browser.get("/journal/new").data.decode()  # offered once
 
 
 def test_journal_expired_session_text_not_given_to_another_account(
@@ -136,6 +159,8 @@ def test_journal_expired_edit_session_saves_edit_after_sign_in(
 ) -> None:
     entry_id = entry_id_from(client.post("/journal/new", data={"text": "Before", "key": "k"}))
     browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = f"{patient.id}:0"
     browser.post(f"/journal/{entry_id}/edit", data={"text": "After a long pause", "revision": "1"})
     browser.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD})
     assert [e.text for e in entries(db)] == ["After a long pause"]

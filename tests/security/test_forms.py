@@ -1,0 +1,272 @@
+"""Bad input never breaks the app: CSRF on every state-changing route, GET never changes state, every text
+field escaped wherever it is shown, and fuzzed forms never answer 500."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.alerts import raise_alert
+from course.clock import FrozenClock
+from course.db import Base
+from course.journal.services import create_entry, set_shared
+from course.models import User
+from tests.app.test_access import ROLES, TABLE, Row
+
+
+def row_counts(db: Session) -> dict[str, int]:
+    db.expire_all()
+    return {
+        table.name: db.scalar(select(func.count()).select_from(table)) or 0
+        for table in Base.metadata.sorted_tables
+        if table.name != "audit_events"  # reading is audited on purpose
+    }
+
+
+@pytest.fixture
+def world(
+    db: Session,
+    make_patient: Callable[..., User],
+    make_therapist: Callable[..., User],
+    make_admin: Callable[..., User],
+    clock: FrozenClock,
+) -> dict[str, Any]:
+    own, other = make_therapist(), make_therapist()
+    patient = make_patient(own)
+    shared = create_entry(db, patient, "Shared", now=clock()).entry
+    set_shared(shared, True, clock())
+    private = create_entry(db, patient, "Private", now=clock()).entry
+    deleted = create_entry(db, patient, "Deleted", now=clock()).entry
+    deleted.deleted_at = clock()
+    alert = raise_alert(db, patient.enrollment, "crisis", now=clock(), details={})  # type: ignore[arg-type]
+    db.commit()
+    people = {
+        "patient": patient,
+        "other_patient": make_patient(other),
+        "own_therapist": own,
+        "other_therapist": other,
+        "admin": make_admin(),
+    }
+    ids = {
+        "patient_id": patient.id,
+        "therapist_id": other.id,
+        "entry_id": shared.id,
+        "private_entry_id": private.id,
+        "deleted_entry_id": deleted.id,
+        "alert_id": alert.id,
+    }
+    return {"people": people, "ids": ids}
+
+
+def browser(app: Flask, user: User | None) -> Any:
+    client = app.test_client()
+    if user is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+    return client
+
+
+def authorised_role(row: Row) -> str | None:
+    """The first role the route serves (not 401/403/404/405), to exercise the route for real."""
+    for role in ROLES:
+        if role != "anonymous" and row.expected[role] not in (401, 403, 404, 405):
+            return role
+    return None
+
+
+POST_ROWS = [row for row in TABLE if row.method == "POST"]
+GET_ROWS = [row for row in TABLE if row.method == "GET"]
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    if request.node.get_closest_marker("csrf"):
+        return {**app_config, "WTF_CSRF_ENABLED": True}
+    return app_config
+
+
+@pytest.mark.csrf
+def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(
+    app: Flask, db: Session, world: dict[str, Any]
+) -> None:
+    failures = []
+    for row in POST_ROWS:
+        role = authorised_role(row)
+        user = world["people"][role] if role else None
+        url = row.url.format(**world["ids"])
+        before = row_counts(db)
+        response = browser(app, user).post(url, data={"text": "kept?", "submit": "y"})
+        if response.status_code != 400:
+            failures.append(f"POST {url} as {role}: {response.status_code}")
+        if row_counts(db) != before:
+            failures.append(f"POST {url} as {role} changed the database without a token")
+    assert not failures, "\n".join(failures)
+
+
+def test_get_never_changes_state(app: Flask, db: Session, world: dict[str, Any]) -> None:
+    before = row_counts(db)
+    for row in GET_ROWS:
+        for role in ROLES:
+            user = world["people"].get(role)
+            response = browser(app, user).get(row.url.format(**world["ids"]))
+            response.close()
+            assert row_counts(db) == before, f"GET {row.url} as {role} changed the database"
+
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<svg onload=alert(1)>",
+    "'><iframe src=javascript:alert(1)></iframe>",
+    "javascript:alert(1)",
+]
+NAME = "<script>alert(1)</script><svg onload=alert(1)>"  # names are at most 120 characters
+RAW = re.compile(r"<script>alert|<img src=x|<svg onload|<iframe src=javascript", re.IGNORECASE)
+
+
+def test_payloads_in_every_text_field_are_escaped_everywhere(
+    app: Flask,
+    db: Session,
+    make_therapist: Callable[..., User],
+    make_admin: Callable[..., User],
+    clock: FrozenClock,
+) -> None:
+    payload = " ".join(PAYLOADS)
+    admin = browser(app, make_admin())
+    assert (
+        admin.post(
+            "/admin/therapists/new",
+            data={
+                "display_name": NAME,
+                "email": "t@example.org",
+                "timezone": "UTC",
+                "password": "purple kettle morning",
+                "confirm": "purple kettle morning",
+            },
+        ).status_code
+        == 302
+    )
+    therapist = db.scalar(select(User).where(User.email == "t@example.org"))
+    assert therapist is not None
+    staff = browser(app, therapist)
+    invite_page = staff.post("/clinic/invites", data={"patient_name": NAME}).data.decode()
+    link = re.search(r'value="http://127\.0\.0\.1:5000(/auth/join/[^"]+)"', invite_page)
+    assert link
+    patient_browser = app.test_client()
+    patient_browser.post(
+        link.group(1),
+        data={
+            "display_name": NAME,
+            "email": "p@example.org",
+            "password": "purple kettle morning",
+            "confirm": "purple kettle morning",
+            "timezone": "UTC",
+            "accept": "y",
+        },
+    )
+    patient = db.scalar(select(User).where(User.email == "p@example.org"))
+    assert patient is not None
+    db.execute(User.__table__.update().where(User.id == patient.id).values(timezone="UTC"))
+    patient.enrollment.screened_at = clock()  # type: ignore[union-attr]
+    db.commit()
+    patient_browser.post("/learn/first/intro", data={"submit": "y"})
+    patient_browser.post(
+        "/learn/first/alarm", data={"alarm_says": payload, "evidence-0-what": payload, "submit": "y"}
+    )
+    patient_browser.post("/checkin", data={"pain": "3", "note": payload})
+    entry_page = patient_browser.post("/journal/new", data={"text": payload, "key": "x"})
+    entry_id = int(entry_page.headers["Location"].rsplit("/", 1)[1])
+    patient_browser.post(f"/journal/{entry_id}/share")
+    base = f"/clinic/patients/{patient.id}"
+    staff.post(f"{base}/journal/{entry_id}/comment", data={"text": payload})
+    staff.post(f"{base}/note", data={"text": payload})
+    staff.post(f"{base}/pause", data={"reason": payload[:400]})
+    pages = {
+        patient_browser: [
+            "/learn/",
+            "/learn/first/alarm",
+            "/journal/",
+            f"/journal/{entry_id}",
+            "/journal/print",
+            f"/journal/{entry_id}/revisions",
+            "/checkin",
+            "/account/",
+        ],
+        staff: [
+            "/clinic/",
+            base,
+            f"{base}/work",
+            f"{base}/journal/{entry_id}",
+            "/clinic/invites",
+            "/clinic/alerts",
+        ],
+        admin: ["/admin/", "/admin/audit"],
+    }
+    shown = 0
+    for client, urls in pages.items():
+        for url in urls:
+            html = client.get(url).data.decode()
+            assert not RAW.search(html), f"unescaped payload on {url}"
+            shown += html.count("&lt;script&gt;alert(1)&lt;/script&gt;")
+    assert shown >= 10  # the payload really was shown (escaped) on the pages above
+
+
+JUNK = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=31), max_size=20),
+    st.just("x" * 60_000),
+    st.sampled_from(["-1", "11", "1e309", "NaN", "2026-02-30", "yes", "", " ", "\x00", "☃" * 50]),
+)
+FIELD_NAMES = [
+    "text",
+    "note",
+    "pain",
+    "sleep_hours",
+    "stress",
+    "mood",
+    "email",
+    "password",
+    "confirm",
+    "display_name",
+    "timezone",
+    "accept",
+    "reason",
+    "alarm_says",
+    "worry",
+    "kind",
+    "evidence-0-what",
+    "hurt_harm",
+    "adopt",
+    "key",
+    "revision",
+    "item_q1",
+    "item_q9",
+    "pem",
+    "flag_fever",
+    "current",
+    "submit",
+    "save",
+    "q",
+    "patient_name",
+    "habits",
+    "calm_before",
+]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_forms_never_answer_500(app: Flask, world: dict[str, Any], data: st.DataObject) -> None:
+    row = data.draw(st.sampled_from(POST_ROWS))
+    role = authorised_role(row) or "anonymous"
+    fields = data.draw(st.dictionaries(st.sampled_from(FIELD_NAMES), JUNK, max_size=8))
+    url = row.url.format(**world["ids"])
+    response = browser(app, world["people"].get(role)).post(url, data=fields)
+    assert response.status_code < 500, f"POST {url} as {role} with {fields!r}"
