@@ -35,6 +35,7 @@ check: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r course
 
 typecheck: install
 	$(BIN)/mypy

@@ -40,9 +40,8 @@ def therapist_may_see(therapist: User, enrollment: Enrollment | None) -> bool:
 def enrollment_for_therapist(db: Session, therapist: User, patient_id: int) -> Enrollment:
     """The enrollment of one of the therapist's own patients; 404 for anyone else's (never a hint)."""
     enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient_id))
-    if not therapist_may_see(therapist, enrollment):
+    if enrollment is None or not therapist_may_see(therapist, enrollment):
         abort(404)
-    assert enrollment is not None
     return enrollment
 
 

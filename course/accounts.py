@@ -79,7 +79,8 @@ def create_user(
         active=True,
         session_version=0,
         created_at=now,
-        password_hash="",
+        # Replaced by set_password on the next line.
+        password_hash="",  # nosec B106
     )
     set_password(user, password, enforce_policy=enforce_policy)
     db.add(user)

@@ -26,7 +26,8 @@ DEFAULTS: dict[str, Any] = {
     # "development" lets the app invent a secret key and load demo data; anything else is production.
     "COURSE_ENV": "production",
     "DATABASE_URL": None,  # SQLite in instance/ when unset
-    "SECRET_KEY": None,
+    # No default: required outside development.
+    "SECRET_KEY": None,  # nosec B105
     "COURSE_CONTENT_DIR": str(PROJECT_ROOT / "modules"),
     # A folder of extra questionnaire definitions a clinic holds a licence for (BPI, PCS, ISI...).
     "COURSE_MEASURES_DIR": None,
@@ -44,7 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USE_TLS": True,
     "MAIL_USE_SSL": False,
     "MAIL_USERNAME": None,
-    "MAIL_PASSWORD": None,
+    # Set by the clinic.
+    "MAIL_PASSWORD": None,  # nosec B105
     "MAIL_DEFAULT_SENDER": "Pain course <no-reply@localhost>",
     "MAIL_BACKEND": None,  # "smtp", "outbox" or "memory"; chosen from MAIL_SERVER when unset
     # None means: secure everywhere except local development and tests (decided in load_config).
@@ -63,7 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "COURSE_LOGIN_LIMIT_ADDRESS": "30 per minute; 200 per hour",
     # Therapists and admins are signed out after this many idle minutes (patients are not: they write long).
     "COURSE_STAFF_IDLE_MINUTES": 30,
-    "COURSE_PASSWORD_LIST": None,
+    # A file of common passwords to refuse, not a password.
+    "COURSE_PASSWORD_LIST": None,  # nosec B105
     "COURSE_DELETION_GRACE_DAYS": 14,
 }
 

@@ -22,7 +22,8 @@ from .learn.services import program_for, save_step
 from .measures import Measure, Schedule, occurrences
 from .models import CheckIn, Enrollment, OverrideKind, Role, User
 
-PASSWORD = "demo-password"  # noqa: S105
+# The documented demo password.
+PASSWORD = "demo-password"  # noqa: S105  # nosec B105
 TIMEZONE = "America/Denver"
 
 
@@ -181,7 +182,8 @@ def _check_ins(db: Session, patient: User, spec: DemoPatient, now: datetime) -> 
     """Daily check-ins where pain follows sleep and stress, so the evidence page has patterns to show."""
     if spec.started_days_ago == 0:
         return  # just enrolled: nothing yet
-    rng = random.Random(spec.number)  # noqa: S311 - demo data, not security
+    # Seeded demo data, not security.
+    rng = random.Random(spec.number)  # noqa: S311  # nosec B311
     zone = zone_of(patient)
     today = now.astimezone(zone).date()
     first = (now - timedelta(days=spec.started_days_ago)).astimezone(zone).date()
@@ -253,7 +255,8 @@ def _measures(
     now: datetime,
 ) -> None:
     """Answer the questionnaires that were due, with pain falling over time for those who improve."""
-    rng = random.Random(100 + spec.number)  # noqa: S311 - demo data
+    # Seeded demo data, not security.
+    rng = random.Random(100 + spec.number)  # noqa: S311  # nosec B311
     cutoff = now - timedelta(days=spec.quiet_days)
     for due in occurrences(schedule, enrollment.started_at, zone_of(enrollment.patient)):
         if due.opens_at > cutoff or due.closes_at < enrollment.started_at:

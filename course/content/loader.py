@@ -704,9 +704,10 @@ class _Loader:
     def habit(self, reader: _Reader, data: LineDict, what: str, module: str, step_id: str) -> Habit | None:
         raw = data.get("habit")
         h_what = f"the habit of {what}"
-        if reader.mapping(raw, _line(data, "habit"), h_what, HABIT_KEYS) is None:
+        if reader.mapping(raw, _line(data, "habit"), h_what, HABIT_KEYS) is None or not isinstance(
+            raw, LineDict
+        ):
             return None
-        assert isinstance(raw, LineDict)
         habit_id = reader.slug(raw, "id", h_what)
         area = raw.get("area")
         if area not in HABIT_AREAS:
