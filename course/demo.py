@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ._zones import zone_of
 from .accounts import create_user, find_user_by_email
+from .activity import touch
 from .assess.services import save_response
 from .content.model import Catalog, Check, Exercise, Field, HabitStep, JournalStep, Practice, Step
 from .enrollment import enroll, record_override
@@ -198,6 +199,7 @@ def _check_ins(db: Session, patient: User, spec: DemoPatient, now: datetime) -> 
             pain += rng.uniform(-1, 1)
             evening = datetime.combine(day, time(20, 0), tzinfo=zone).astimezone(UTC)
             at = min(evening, now - timedelta(minutes=5))
+            touch(patient, at)
             db.add(
                 CheckIn(
                     patient_id=patient.id,

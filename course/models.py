@@ -151,6 +151,9 @@ class Enrollment(Base):
     pem: Mapped[bool | None] = mapped_column(Boolean, default=None)
     cleared_at: Mapped[datetime | None] = mapped_column(default=None)
     cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The patient's latest step, check-in, journal save or questionnaire: kept here so the caseload does not
+    # scan every table for it (see course.activity.touch).
+    last_active_at: Mapped[datetime | None] = mapped_column(default=None)
 
     patient: Mapped[User] = relationship(back_populates="enrollment", foreign_keys=[patient_id])
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])

@@ -168,11 +168,17 @@ def program_state(
     unlocks = [e.at for e in events if e.kind == "unlock_next" and started_at <= e.at <= now]
     done = {key: at for key, at in completions.items() if at <= now}
 
-    def finished_at(slug: str, steps: Sequence[str]) -> datetime | None:
+    def finish(slug: str, steps: Sequence[str]) -> datetime | None:
         times = [done.get((slug, step)) for step in steps]
         if not steps or any(t is None for t in times):
             return None
         return max(t for t in times if t is not None)
+
+    # Each module's completion time, worked out once (the caseload asks this for a thousand patients).
+    finished = {slug: finish(slug, steps) for slug, steps in outline}
+
+    def finished_at(slug: str, _steps: Sequence[str]) -> datetime | None:
+        return finished[slug]
 
     opened: list[datetime] = []
     early: list[bool] = []

@@ -183,10 +183,21 @@ def _exact_trend(daily_pain: Mapping[date, float], today: date) -> _ExactTrend |
 
 def _window(daily_pain: Mapping[date, float], first: date, last: date) -> list[Fraction]:
     return [
-        Fraction(str(value))  # as recorded: 4.1 is 41/10, not the float just below it
+        _exact(value)
         for day, value in daily_pain.items()
         if first <= day <= last and math.isfinite(value) and 0 <= value <= 10
     ]
+
+
+# Check-in pain is a whole number; building those Fractions once keeps a 1,000-patient caseload fast.
+_WHOLE = {n: Fraction(n) for n in range(11)}
+
+
+def _exact(value: float) -> Fraction:
+    """The value as recorded: 4.1 is 41/10, not the float just below it."""
+    if value in _WHOLE:
+        return _WHOLE[int(value)]
+    return Fraction(str(value))
 
 
 def _signal(kind: str, text: str) -> Signal:

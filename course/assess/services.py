@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .._zones import zone_of
+from ..activity import touch
 from ..alerts import raise_alert
 from ..measures import (
     RCI,
@@ -154,6 +155,7 @@ def save_response(
     if flags or alerted:
         stored["_alerted"] = True
     response.answers = stored
+    touch(enrollment, now)
     if result is not None:
         response.complete = True
         response.completed_at = now

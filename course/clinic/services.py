@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..content.model import Catalog
@@ -85,17 +85,21 @@ def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> l
             .options(joinedload(Enrollment.patient))
         )
     )
-    completions: dict[int, dict[tuple[str, str], datetime]] = defaultdict(dict)
-    for enrollment_id, slug, step, at in db.execute(
+    # Per module: how many steps are done and when the last one was. Steps open in order, so the done steps
+    # are the module's first ones; this keeps the caseload at a few thousand rows instead of every step.
+    done_per_module: dict[int, list[tuple[str, int, datetime]]] = defaultdict(list)
+    for enrollment_id, slug, count, latest in db.execute(
         select(
             StepProgress.enrollment_id,
             StepProgress.module_slug,
-            StepProgress.step_id,
-            StepProgress.completed_at,
-        ).where(StepProgress.enrollment_id.in_(mine), StepProgress.status == StepStatus.COMPLETE)
+            func.count(StepProgress.id),
+            func.max(StepProgress.completed_at),
+        )
+        .where(StepProgress.enrollment_id.in_(mine), StepProgress.status == StepStatus.COMPLETE)
+        .group_by(StepProgress.enrollment_id, StepProgress.module_slug)
     ):
-        if at is not None:
-            completions[enrollment_id][(slug, step)] = at
+        if latest is not None:
+            done_per_module[enrollment_id].append((slug, int(count), _as_utc(latest)))
     overrides: dict[int, list[OverrideEvent]] = defaultdict(list)
     for enrollment_id, kind, at in db.execute(
         select(ProgramOverride.enrollment_id, ProgramOverride.kind, ProgramOverride.at).where(
@@ -155,30 +159,19 @@ def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> l
         .group_by(Alert.enrollment_id)
     ):
         alerts[enrollment_id] = (int(total), int(safety))
-    activity = union_all(
-        select(CheckIn.patient_id.label("pid"), CheckIn.updated_at.label("at")).where(
-            CheckIn.patient_id.in_(patients)
-        ),
-        select(Enrollment.patient_id.label("pid"), StepProgress.updated_at.label("at"))
-        .join(Enrollment, Enrollment.id == StepProgress.enrollment_id)
-        .where(Enrollment.therapist_id == therapist.id),
-        select(JournalEntry.patient_id.label("pid"), JournalEntry.updated_at.label("at")).where(
-            JournalEntry.patient_id.in_(patients)
-        ),
-    ).subquery()
-    last_active: dict[int, datetime] = {}
-    for pid, at in db.execute(select(activity.c.pid, func.max(activity.c.at)).group_by(activity.c.pid)):
-        if at is not None:
-            last_active[pid] = at if isinstance(at, datetime) and at.tzinfo else _as_utc(at)
-
     outlines = {path: catalog.outline(path) for path in ("standard", "pacing")}
+    step_keys = {
+        path: {slug: tuple((slug, step) for step in steps) for slug, steps in outline}
+        for path, outline in outlines.items()
+    }
     rows = []
     for enrollment in enrollments:
         patient = enrollment.patient
         tz = _zone(patient.timezone)
         today = now.astimezone(tz).date()
-        done = completions.get(enrollment.id, {})
-        outline = outlines["pacing" if enrollment.pem else "standard"]
+        path = "pacing" if enrollment.pem else "standard"
+        outline = outlines[path]
+        done = _completions(step_keys[path], done_per_module.get(enrollment.id, []))
         state = program_state(
             outline, enrollment.started_at, tz, catalog.pace_days, done, overrides.get(enrollment.id, []), now
         )
@@ -204,7 +197,7 @@ def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> l
             module_title=module.title if module else "",
             steps_done=sum(m.steps_done for m in state.modules),
             steps_total=sum(len(steps) for _, steps in outline),
-            last_active=last_active.get(patient.id),
+            last_active=enrollment.last_active_at,
             checkins_7d=len(week),
             pain_week=pain_week,
             pain_change=round(pain_week - float(first), 1)
@@ -233,8 +226,18 @@ def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> l
     return rows
 
 
+def _completions(
+    keys: dict[str, tuple[tuple[str, str], ...]], per_module: list[tuple[str, int, datetime]]
+) -> dict[tuple[str, str], datetime]:
+    """Completion times for the pacing policy from per-module counts: the first `count` steps, by `latest`."""
+    found: dict[tuple[str, str], datetime] = {}
+    for slug, count, latest in per_module:
+        found.update(dict.fromkeys(keys.get(slug, ())[:count], latest))
+    return found
+
+
 def _as_utc(value: Any) -> datetime:
-    """A UNION loses the column type on SQLite; values come back as naive UTC (or text)."""
+    """An aggregate loses the column type on SQLite; values come back as naive UTC (or text)."""
     from datetime import UTC
 
     if isinstance(value, str):

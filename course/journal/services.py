@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ..activity import touch
 from ..alerts import raise_alert
 from ..models import Comment, Enrollment, JournalEntry, JournalRevision, PendingSubmission, User
 from ..safety import crisis_language
@@ -112,6 +113,7 @@ def create_entry(
             raise
         return Saved(found, created=False, crisis=False)
     db.add(JournalRevision(entry_id=entry.id, number=1, text=text, created_at=now))
+    touch(patient, now)
     db.flush()
     return Saved(entry, created=True, crisis=_safety(db, patient, entry, now))
 
@@ -129,6 +131,7 @@ def update_entry(
     entry.text = text
     entry.updated_at = now
     db.add(JournalRevision(entry_id=entry.id, number=entry.revision, text=text, created_at=now))
+    touch(patient, now)
     db.flush()
     return Saved(entry, created=False, crisis=_safety(db, patient, entry, now))
 

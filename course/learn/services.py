@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..activity import touch
 from ..content.model import Catalog, HabitStep, JournalStep, Step
 from ..journal.services import create_entry, own_entry, update_entry
 from ..models import Enrollment, JournalEntry, ProgramOverride, StepProgress, StepStatus
@@ -123,6 +124,7 @@ def save_step(
         set_habit(db, enrollment.patient, step.habit.id, True, now)
     progress.answers = answers
     progress.updated_at = now
+    touch(enrollment, now)
     if complete and progress.status != StepStatus.COMPLETE:
         progress.status = StepStatus.COMPLETE
         progress.completed_at = now

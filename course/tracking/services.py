@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ..activity import touch
 from ..alerts import raise_alert
 from ..content.model import Catalog, Habit
 from ..evidence import DayRecord, Statement
@@ -92,6 +93,7 @@ def save_checkin(
     for key, value in values.items():
         setattr(checkin, key, value)
     checkin.updated_at = now
+    touch(patient, now)
     checkin.habits = [HabitLog(habit_id=h) for h in dict.fromkeys(habit_ids) if h in adopted]
     db.flush()
     crisis = bool(values.get("note")) and crisis_language(str(values.get("note")))

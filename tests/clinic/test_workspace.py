@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -48,8 +48,22 @@ def enrollment_of(db: Session, patient: User) -> Enrollment:
 
 
 def add_pain(db: Session, patient: User, today: date, values: dict[int, int]) -> None:
+    """Check-ins as the check-in service would store them, including the patient's last activity."""
+    latest = None
     for days_ago, pain in values.items():
-        db.add(CheckIn(patient_id=patient.id, day=today - timedelta(days=days_ago), pain=pain))
+        at = datetime.combine(today - timedelta(days=days_ago), time(20), tzinfo=UTC) - timedelta(days=1)
+        db.add(
+            CheckIn(
+                patient_id=patient.id,
+                day=today - timedelta(days=days_ago),
+                pain=pain,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        latest = max(latest or at, at)
+    enrollment = enrollment_of(db, patient)
+    enrollment.last_active_at = latest
     db.commit()
 
 

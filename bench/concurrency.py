@@ -1,0 +1,174 @@
+"""Nothing is lost under load: N patients save check-ins and journal entries at once against gunicorn with
+several workers, then every row is checked. Prints the counts; exits 1 on any error or missing row.
+
+    .venv/bin/python bench/concurrency.py --patients 50 --seconds 60            # SQLite in a temp folder
+    .venv/bin/python bench/concurrency.py --database-url postgresql://...       # a database it may empty
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from bench.common import Browser, Server
+from course.config import normalise_database_url
+from course.db import Base
+from course.models import CheckIn, Enrollment, JournalEntry, Role, User
+
+PASSWORD = "bench password 123"  # noqa: S105  # nosec B105
+
+
+def prepare(url: str, patients: int) -> None:
+    """Fresh tables with one therapist and N screened patients."""
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    now = datetime.now(UTC)
+    hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    with Session(engine) as db:
+        therapist = User(
+            email="t@example.org",
+            display_name="T",
+            password_hash=hashed,
+            role=Role.THERAPIST,
+            timezone="UTC",
+            active=True,
+            session_version=1,
+            created_at=now,
+        )
+        db.add(therapist)
+        db.flush()
+        for i in range(patients):
+            patient = User(
+                email=f"p{i}@example.org",
+                display_name=f"P{i}",
+                password_hash=hashed,
+                role=Role.PATIENT,
+                timezone="UTC",
+                active=True,
+                session_version=1,
+                created_at=now,
+            )
+            db.add(patient)
+            db.flush()
+            db.add(
+                Enrollment(
+                    patient_id=patient.id,
+                    therapist_id=therapist.id,
+                    started_at=now,
+                    accepted_terms_at=now,
+                    screened_at=now,
+                    red_flags=[],
+                    pem=False,
+                )
+            )
+        db.commit()
+    engine.dispose()
+
+
+def patient_loop(
+    base: str,
+    index: int,
+    until: float,
+    results: Counter[str],
+    last_pain: dict[int, int],
+    lock: threading.Lock,
+) -> None:
+    browser = Browser(base)
+    status, _ = browser.post(
+        "/auth/login", {"email": f"p{index}@example.org", "password": PASSWORD}, form_page="/auth/login"
+    )
+    with lock:
+        results["login ok" if status == 302 else "errors"] += 1
+    n = 0
+    while time.monotonic() < until:
+        n += 1
+        pain = n % 11
+        status, _ = browser.post(
+            "/checkin", {"pain": str(pain), "sleep_hours": "7", "stress": "3"}, form_page="/checkin"
+        )
+        with lock:
+            if status == 302:
+                results["check-ins saved"] += 1
+                last_pain[index] = pain
+            else:
+                results["errors"] += 1
+        status, _ = browser.post(
+            "/journal/new",
+            {"text": f"Entry {n} from patient {index}", "key": f"{index}-{n}"},
+            form_page="/journal/new",
+        )
+        with lock:
+            results["journal entries saved" if status == 302 else "errors"] += 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = normalise_database_url(args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
+        prepare(url, args.patients)
+        results: Counter[str] = Counter()
+        last_pain: dict[int, int] = {}
+        lock = threading.Lock()
+        with Server(url, Path(folder), workers=args.workers, threads=4) as server:
+            until = time.monotonic() + args.seconds
+            threads = [
+                threading.Thread(target=patient_loop, args=(server.url, i, until, results, last_pain, lock))
+                for i in range(args.patients)
+            ]
+            started = time.monotonic()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - started
+        engine = create_engine(url)
+        with Session(engine) as db:
+            entries = db.scalar(select(func.count(JournalEntry.id))) or 0
+            checkins = {row.patient_id: row.pain for row in db.scalars(select(CheckIn))}
+            emails = {u.id: u.email for u in db.scalars(select(User))}
+        engine.dispose()
+    stored_pain = {int(emails[pid].split("@")[0][1:]): pain for pid, pain in checkins.items()}
+    missing_checkins = sum(1 for i, pain in last_pain.items() if stored_pain.get(i) != pain)
+    backend = url.split(":")[0]
+    print(f"backend={backend} patients={args.patients} workers={args.workers} seconds={elapsed:.1f}")
+    print(
+        f"requests: logins={results['login ok']} check-ins={results['check-ins saved']} "
+        f"journal={results['journal entries saved']} errors={results['errors']}"
+    )
+    print(
+        f"rows: journal entries stored={entries} (saved {results['journal entries saved']}), "
+        f"check-in rows={len(checkins)} (one per patient per day), "
+        f"last values wrong or missing={missing_checkins}"
+    )
+    ok = (
+        results["errors"] == 0
+        and entries == results["journal entries saved"]
+        and missing_checkins == 0
+        and len(checkins) == len(last_pain)
+    )
+    print("result: OK" if ok else "result: FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""`make bench`: seed a clinic-scale database, serve it with gunicorn (2 workers), load each page with wrk
+from a second process, and print one table: requests/s, p50, p99, each page's share of the floor (/healthz),
+SQL statements per page and page weight. Runs on SQLite, and on PostgreSQL when --database-url is given
+(or BENCH_DATABASE_URL is set; that database is emptied).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess  # nosec B404
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, event, func, select
+
+from bench.common import Browser, Server
+from bench.seed import PASSWORD, seed
+from course.config import normalise_database_url
+from course.models import CheckIn, Enrollment, StepProgress, User
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    statements: int | None = None
+    kilobytes: float | None = None
+
+
+def _ms(text: str) -> float:
+    value = float(re.sub(r"[a-z]+$", "", text))
+    unit = re.sub(r"^[\d.]+", "", text)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(
+    url: str, cookie: str | None, seconds: int, script: Path | None = None
+) -> tuple[float, float, float, int]:
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # nosec B603
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = int(errors_match.group(1)) if errors_match else 0
+    if socket_match:
+        errors += sum(int(g) for g in socket_match.groups())
+    return rps, p50, p99, errors
+
+
+def _jar(browser: Browser) -> Any:
+    for handler in browser.opener.handlers:
+        if hasattr(handler, "cookiejar"):
+            return handler.cookiejar
+    raise RuntimeError("no cookie jar")
+
+
+def cookie_of(browser: Browser) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in _jar(browser))
+
+
+@contextmanager
+def statement_counter(app: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["course.engine"]
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def pick_accounts(url: str) -> dict[str, Any]:
+    """The big therapist, and one of their patients with the most check-ins (a year of them)."""
+    engine = create_engine(url)
+    with engine.connect() as c:
+        therapist = c.execute(
+            select(User.id, User.email).where(User.email == "therapist1@bench.example")
+        ).one()
+        patient_id = c.execute(
+            select(CheckIn.patient_id)
+            .join(Enrollment, Enrollment.patient_id == CheckIn.patient_id)
+            .where(Enrollment.therapist_id == therapist.id)
+            .group_by(CheckIn.patient_id)
+            .order_by(func.count(CheckIn.id).desc())
+            .limit(1)
+        ).scalar_one()
+        email = c.execute(select(User.email).where(User.id == patient_id)).scalar_one()
+        step = c.execute(
+            select(StepProgress.module_slug, StepProgress.step_id)
+            .join(Enrollment, Enrollment.id == StepProgress.enrollment_id)
+            .where(Enrollment.patient_id == patient_id)
+            .order_by(StepProgress.completed_at.desc())
+            .limit(1)
+        ).one()
+    engine.dispose()
+    return {
+        "therapist": therapist.email,
+        "patient": email,
+        "patient_id": patient_id,
+        "step": f"/learn/{step[0]}/{step[1]}",
+    }
+
+
+def count_statements(
+    url: str, instance: Path, accounts: dict[str, Any], pages: dict[str, tuple[str, str]]
+) -> dict[str, tuple[int, float]]:
+    """SQL statements and HTML size per page, measured in-process with the same code."""
+    from course import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(instance),
+            "MAIL_BACKEND": "memory",
+            "COURSE_ENV": "production",
+        }
+    )
+    found: dict[str, tuple[int, float]] = {}
+    engine = create_engine(url)
+    with engine.connect() as c:
+        ids = {
+            email: c.execute(select(User.id, User.session_version).where(User.email == email)).one()
+            for email in (accounts["patient"], accounts["therapist"])
+        }
+    engine.dispose()
+    for name, (who, path) in pages.items():
+        client = app.test_client()
+        if who:
+            uid, version = ids[accounts[who]]
+            with client.session_transaction() as session:
+                session["_user_id"] = f"{uid}:{version}"
+        client.get(path)  # warm caches, as a running server would be
+        with statement_counter(app) as statements:
+            response = client.get(path)
+        found[name] = (len(statements), len(response.data) / 1024)
+    app.extensions["course.engine"].dispose()
+    return found
+
+
+def run(url: str, seconds: int, folder: Path) -> list[Result]:
+    accounts = pick_accounts(url)
+    pages = {
+        "floor: /healthz": ("", "/healthz"),
+        "patient home": ("patient", "/learn/"),
+        "module step": ("patient", accounts["step"]),
+        "evidence page": ("patient", "/evidence"),
+        "caseload (1,000 patients)": ("therapist", "/clinic/"),
+        "patient detail": ("therapist", f"/clinic/patients/{accounts['patient_id']}"),
+    }
+    measured = count_statements(url, folder, accounts, pages)
+    results = []
+    with Server(url, folder, workers=2) as server:
+        cookies = {}
+        for who in ("patient", "therapist"):
+            browser = Browser(server.url)
+            status, _ = browser.post(
+                "/auth/login", {"email": accounts[who], "password": PASSWORD}, form_page="/auth/login"
+            )
+            assert status == 302, f"sign-in failed for {who}"
+            if who == "patient":
+                _, page = browser.get("/checkin")
+                token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+                script = folder / "checkin.lua"
+                script.write_text(
+                    'wrk.method = "POST"\n'
+                    f'wrk.body = "csrf_token={token}&pain=4&sleep_hours=7&stress=3"\n'
+                    'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+                )
+            # Taken after the form was fetched: the session now holds the CSRF secret the token belongs to.
+            cookies[who] = cookie_of(browser)
+        for name, (who, path) in pages.items():
+            rps, p50, p99, errors = wrk(server.url + path, cookies.get(who), seconds)
+            statements, kb = measured[name]
+            results.append(
+                Result(name, rps, p50, p99, errors, statements if who else None, kb if who else None)
+            )
+        rps, p50, p99, errors = wrk(server.url + "/checkin", cookies["patient"], seconds, script)
+        results.append(Result("save a check-in (POST)", rps, p50, p99, errors))
+    return results
+
+
+def table(backend: str, results: list[Result]) -> str:
+    floor = results[0].rps
+    lines = [
+        f"### {backend}",
+        "",
+        "| page | req/s | p50 ms | p99 ms | share of floor | errors | SQL statements | HTML KB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {100 * r.rps / floor:.0f}% | "
+            f"{r.errors} | {'' if r.statements is None else r.statements} | "
+            f"{'' if r.kilobytes is None else f'{r.kilobytes:.1f}'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--big", type=int, default=1000)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 1
+    targets = [("SQLite", None)] + ([("PostgreSQL", args.database_url)] if args.database_url else [])
+    outputs = []
+    for backend, given in targets:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            url = normalise_database_url(given or f"sqlite:///{folder / 'bench.sqlite3'}")
+            counts = seed(url, big=args.big)
+            print(f"{backend}: seeded {counts}", flush=True)
+            outputs.append(table(backend, run(url, args.seconds, folder)))
+            print(outputs[-1], flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
