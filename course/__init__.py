@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .errors import register_error_handlers
     from .journal import bp as journal_bp
     from .learn import bp as learn_bp
+    from .notify import bp as notify_bp
     from .templating import register_templating
     from .tracking import bp as tracking_bp
 
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(tracking_bp)
     app.register_blueprint(assess_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(notify_bp)
     register_error_handlers(app)
     register_templating(app)
 

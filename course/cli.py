@@ -137,6 +137,23 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(str(exc)) from None
         click.echo(f"Restored from {source}.")
 
+    @app.cli.command("send-notifications")
+    def send_notifications_command() -> None:
+        """Send the reminders and digests that are due (run from cron every 15 minutes, on any server)."""
+        from .notify.mailer import deliver
+        from .notify.services import due_messages, send_all
+
+        db = get_db()
+        now = clock.now()
+        base = current_app.config["COURSE_BASE_URL"].rstrip("/")
+        messages = due_messages(
+            db, current_app.extensions["course.catalog"], current_app.extensions["course.schedule"], now, base
+        )
+        report = send_all(db, messages, deliver, now)
+        click.echo(
+            f"sent {report.sent}, already sent by another run {report.skipped}, failed {report.failed}"
+        )
+
     @app.cli.command("purge")
     def purge_command() -> None:
         """Remove journal entries deleted more than 30 days ago (run daily, e.g. from cron)."""

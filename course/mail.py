@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -20,20 +21,27 @@ class Mail:
     to: str
     subject: str
     body: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send a plain-text email with the configured backend."""
     config = current_app.config
-    message = EmailMessage()
+    # RFC 5322 allows 998-character lines; the default 78 would encode a long List-Unsubscribe URL into
+    # something mail clients cannot use.
+    message = EmailMessage(policy=SMTP.clone(max_line_length=998))
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="course.local")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     backend = config["MAIL_BACKEND"]
     if backend == "memory":
-        current_app.extensions.setdefault("course.sent_mail", []).append(Mail(to, subject, body))
+        current_app.extensions.setdefault("course.sent_mail", []).append(
+            Mail(to, subject, body, headers or {})
+        )
     elif backend == "outbox":
         outbox = Path(current_app.instance_path) / "outbox"
         outbox.mkdir(parents=True, exist_ok=True)

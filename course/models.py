@@ -422,3 +422,41 @@ class AuditEvent(Base):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
+
+
+class SentMessage(Base):
+    """One message that was sent (or is being sent): the unique key makes every message go out once."""
+
+    __tablename__ = "sent_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
+class NotificationOptOut(Base):
+    """A kind of message a person chose not to receive."""
+
+    __tablename__ = "notification_opt_outs"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
+class Notification(Base):
+    """An in-app notification for a therapist, mirroring the emailed digest and safety alerts."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)

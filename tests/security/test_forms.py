@@ -83,6 +83,8 @@ def authorised_role(row: Row) -> str | None:
 
 
 POST_ROWS = [row for row in TABLE if row.method == "POST"]
+# Authenticated by a signed token in the URL instead of a session, so mail clients can POST (RFC 8058).
+TOKEN_AUTHENTICATED = {"notify.unsubscribe"}
 GET_ROWS = [row for row in TABLE if row.method == "GET"]
 
 
@@ -99,6 +101,8 @@ def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(
 ) -> None:
     failures = []
     for row in POST_ROWS:
+        if row.endpoint in TOKEN_AUTHENTICATED:
+            continue
         role = authorised_role(row)
         user = world["people"][role] if role else None
         url = row.url.format(**world["ids"])
