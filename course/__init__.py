@@ -96,12 +96,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def staff_idle_timeout() -> Response | None:
         """Sign therapists and admins out after a configurable idle time; note activity otherwise."""
-        if not current_user.is_authenticated:
-            return None
+        if not current_user.is_authenticated or current_user.is_patient:
+            return None  # patients are not timed out (they write long entries); their session stays unchanged
         now = clock.now().timestamp()
         last = session.get("_seen")
         limit = int(app.config["COURSE_STAFF_IDLE_MINUTES"]) * 60
-        if not current_user.is_patient and isinstance(last, (int, float)) and now - last > limit:
+        if isinstance(last, (int, float)) and now - last > limit:
             logout_user()
             session.clear()
             flash("You were signed out after a period without activity. Please sign in again.", "info")

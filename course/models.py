@@ -65,8 +65,9 @@ class User(Base):
     # A patient's request to delete all their data; an admin completes it after a grace period.
     deletion_requested_at: Mapped[datetime | None] = mapped_column(default=None)
 
+    # Joined: nearly every patient page needs the enrollment, so it comes with the user in one query.
     enrollment: Mapped[Enrollment | None] = relationship(
-        back_populates="patient", foreign_keys="Enrollment.patient_id", uselist=False
+        back_populates="patient", foreign_keys="Enrollment.patient_id", uselist=False, lazy="joined"
     )
 
     @validates("email")
