@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := COURSE_ENV=$${COURSE_ENV:-development} $(BIN)/flask --app course
 
-.PHONY: run test lint typecheck check install migrate demo clean-venv
+.PHONY: run test lint typecheck check install migrate demo clean-venv screenshots bench bench-concurrency security-scan
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -45,3 +45,20 @@ test: lint typecheck
 
 clean-venv:
 	rm -rf $(VENV)
+
+# PNGs of the main pages at phone and desktop size in docs/screenshots/ (needs /usr/bin/chromium).
+screenshots: install
+	$(BIN)/python tests/browser/screenshots.py
+
+# Clinic-scale benchmark: seeds 1,200 patients, serves with gunicorn (2 workers), loads each page with wrk.
+# Set BENCH_DATABASE_URL to a PostgreSQL database it may empty to measure PostgreSQL too.
+bench: install
+	$(BIN)/python bench/run.py
+
+# 50 patients saving check-ins and journal entries at once against gunicorn; every row is checked.
+bench-concurrency: install
+	$(BIN)/python bench/concurrency.py
+
+# wapiti (Debian package) against demo data served by gunicorn, as a visitor, a patient and a therapist.
+security-scan: install
+	$(BIN)/python bench/security_scan.py

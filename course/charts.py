@@ -34,11 +34,11 @@ from datetime import date, timedelta
 STYLES = {"solid": None, "dashed": "6 4", "dotted": "1 4"}  # stroke-dasharray per style
 
 _MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_FONT_SIZE = 12
-_CHAR_WIDTH = 6.5  # a rough average at 12px, enough to keep labels apart without measuring text
+_FONT_SIZE = 15  # about 9px on a 390px phone screen, 15px on a desktop
+_CHAR_WIDTH = 9.0  # a generous average at 15px: wide enough that edge labels are never clipped
 _LEGEND_ROW = 18
 _LEGEND_SAMPLE = 24
-_MIN_LABEL_GAP = 52  # px between x label centres: "30 Sep" plus some air
+_MIN_LABEL_GAP = 64  # px between x label centres: "30 Sep" plus some air
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 

@@ -36,6 +36,6 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    module = SelectField("Module", choices=[])
+    module = SelectField("Module", choices=[], default="")
     q = SearchField("Search your journal", validators=[Length(max=200)])
     submit = SubmitField("Show")

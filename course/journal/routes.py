@@ -95,7 +95,8 @@ def index() -> str:
         [("", "All entries"), ("free", "Written freely")]
         + [(m.slug, f"Week {m.week}: {m.title}") for m in catalog.modules]
     )
-    module = form.module.data if form.validate() or not form.q.errors else None
+    # Opening the journal is not a search: only check the filters when some were sent.
+    module = (form.module.data if form.validate() else None) if request.args else None
     entries = list_entries(
         get_db(), current_user, module=module or None, query=(form.q.data or "").strip() or None
     )
