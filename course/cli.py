@@ -114,7 +114,6 @@ def register_cli(app: Flask) -> None:
         """Write a consistent snapshot of the database to TARGET (safe while the app runs)."""
         from .backup import BackupError, backup
 
-        get_engine().dispose()
         try:
             backup(current_app.config["DATABASE_URL"], target)
         except BackupError as exc:

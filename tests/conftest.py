@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 
 from course import create_app
@@ -47,18 +48,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     from course.config import normalise_database_url
 
     url = normalise_database_url(url)
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     engine.dispose()
     yield url
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     Base.metadata.drop_all(engine)
     engine.dispose()
 
 
 def _empty_tables(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())

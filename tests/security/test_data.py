@@ -115,6 +115,7 @@ def test_backup_and_restore_round_trip_every_table(
     before = snapshot(db)
     assert sum(len(rows) for rows in before.values()) > 200
     target = tmp_path / "backup.db"
+    db.close()  # the app is running: our own session holds no connection while the snapshot is taken
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
     db.execute(text("DELETE FROM checkins"))
