@@ -79,6 +79,9 @@ def scan(base: str, cookie: str | None, seconds: int, out: Path) -> dict[str, li
         str(out),
         "--max-scan-time",
         str(seconds),
+        # The attack phase has its own clock: without this an authenticated scan ran past 11 minutes.
+        "--max-attack-time",
+        str(max(10, seconds // 8)),
         "--flush-session",
         "-v",
         "0",
