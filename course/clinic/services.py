@@ -11,11 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from .._zones import zone_of
 from ..content.model import Catalog
 from ..models import (
     Alert,
@@ -36,13 +36,6 @@ from ..triage import PatientActivity, Signal, signals, sort_key
 SAFETY_KINDS = ("crisis", "red_flag")
 FILTERS = ("all", "alerts", "inactive", "finished", "paused")
 PAGE_SIZE = 50
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 @dataclass
@@ -167,7 +160,7 @@ def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> l
     rows = []
     for enrollment in enrollments:
         patient = enrollment.patient
-        tz = _zone(patient.timezone)
+        tz = zone_of(patient)
         today = now.astimezone(tz).date()
         path = "pacing" if enrollment.pem else "standard"
         outline = outlines[path]

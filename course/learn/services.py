@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .._zones import zone_of
 from ..activity import touch
 from ..content.model import Catalog, HabitStep, JournalStep, Step
 from ..journal.services import create_entry, own_entry, update_entry
@@ -24,14 +24,6 @@ class StepSaved:
 
     progress: StepProgress
     crisis: bool
-
-
-def zone_of(enrollment: Enrollment) -> ZoneInfo:
-    """The patient's time zone (UTC when unknown)."""
-    try:
-        return ZoneInfo(enrollment.patient.timezone or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def path_of(enrollment: Enrollment) -> str:
@@ -61,7 +53,7 @@ def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: date
     return program_state(
         catalog.outline(path_of(enrollment)),
         enrollment.started_at,
-        zone_of(enrollment),
+        zone_of(enrollment.patient),
         catalog.pace_days,
         completions,
         overrides,
