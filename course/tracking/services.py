@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from .._zones import zone_of
 from ..activity import touch
 from ..alerts import raise_alert
 from ..content.model import Catalog, Habit
@@ -17,7 +18,6 @@ from ..evidence import DayRecord, Statement
 from ..learn.services import get_progress, program_for, save_step
 from ..models import CheckIn, Enrollment, HabitAdoption, HabitLog, User
 from ..safety import crisis_language
-from ..templating import user_zone
 
 MOODS = (
     ("good", "Good"),
@@ -35,7 +35,7 @@ class CheckInError(ValueError):
 
 def local_today(user: User, now: datetime) -> date:
     """The patient's calendar day now."""
-    return now.astimezone(user_zone(user)).date()
+    return now.astimezone(zone_of(user)).date()
 
 
 def day_problem(user: User, day: date, now: datetime) -> str | None:
