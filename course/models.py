@@ -461,3 +461,38 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=system_now)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CaseloadEntry(Base):
+    """One caseload row as the triage computed it: derived data, kept so the caseload sorts and pages in SQL.
+
+    Any write to what a row is built from marks it stale (course/clinic/summary.py listens to every flush);
+    `fresh_until` is the first moment the row could change by the passing of time alone (the patient's next
+    local midnight, or the next whole day since the last activity, step or module opening). `version` grows
+    with every invalidation, so a refresh that read older data does not overwrite a newer invalidation.
+    """
+
+    __tablename__ = "caseload_entries"
+
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime | None] = mapped_column(default=None)
+    fresh_until: Mapped[datetime | None] = mapped_column(default=None)  # None: stale
+    content_key: Mapped[str] = mapped_column(String(64), default="")
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    sort_name: Mapped[str] = mapped_column(String(200), default="")
+    week: Mapped[int] = mapped_column(Integer, default=0)
+    module_title: Mapped[str] = mapped_column(String(200), default="")
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_total: Mapped[int] = mapped_column(Integer, default=0)
+    checkins_7d: Mapped[int] = mapped_column(Integer, default=0)
+    pain_week: Mapped[float | None] = mapped_column(Float, default=None)
+    pain_change: Mapped[float | None] = mapped_column(Float, default=None)
+    unread: Mapped[int] = mapped_column(Integer, default=0)
+    open_alerts: Mapped[int] = mapped_column(Integer, default=0)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    inactive: Mapped[bool] = mapped_column(Boolean, default=False)
+    signals: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)

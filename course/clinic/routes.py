@@ -37,9 +37,9 @@ from ..models import (
     StepStatus,
 )
 from ..safety import RED_FLAGS
-from . import bp
+from . import bp, summary
 from .forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
-from .services import FILTERS, PAGE_SIZE, add_note, caseload_csv, filter_rows, latest_scores, timeline
+from .services import FILTERS, add_note, caseload_csv, latest_scores, timeline
 from .services import caseload as caseload_rows
 
 
@@ -51,20 +51,18 @@ def caseload() -> str:
     kind = request.args.get("show", "all")
     kind = kind if kind in FILTERS else "all"
     query = (request.args.get("q") or "")[:100]
-    page = max(1, request.args.get("page", type=int) or 1)
-    rows = caseload_rows(get_db(), current_user, catalog, clock.now())
-    shown = filter_rows(rows, kind, query)
-    pages = max(1, -(-len(shown) // PAGE_SIZE))
-    page = min(page, pages)
+    shown = summary.page(
+        get_db(), current_user, catalog, clock.now(), kind, query, request.args.get("page", type=int) or 1
+    )
     return render_template(
         "clinic/caseload.html",
-        rows=shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(rows),
-        matching=len(shown),
+        rows=shown.lines,
+        total=shown.total,
+        matching=shown.matching,
         show=kind,
         q=query,
-        page=page,
-        pages=pages,
+        page=shown.page,
+        pages=shown.pages,
         filters=FILTERS,
     )
 

@@ -8,11 +8,12 @@ import hashlib
 import hmac
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from .._zones import zone_of
@@ -30,10 +31,11 @@ from ..models import (
     StepStatus,
     User,
 )
-from ..pacing import OverrideEvent, ProgramState, program_state
+from ..pacing import OverrideEvent, ProgramState, local_midnight_after, program_state
 from ..triage import PatientActivity, Signal, signals, sort_key
 
 SAFETY_KINDS = ("crisis", "red_flag")
+DAY = timedelta(days=1)
 FILTERS = ("all", "alerts", "inactive", "finished", "paused")
 PAGE_SIZE = 50
 
@@ -55,6 +57,7 @@ class CaseRow:
     unread: int
     open_alerts: int
     signals: list[Signal] = field(default_factory=list)
+    fresh_until: datetime | None = None  # the first moment this row could change without any write
 
     @property
     def finished(self) -> bool:
@@ -67,17 +70,16 @@ class CaseRow:
         return self.enrollment.patient.display_name
 
 
-def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> list[CaseRow]:
-    """Every patient of this therapist, most in need first (safety, worsening, stalled or silent, rest)."""
-    mine = select(Enrollment.id).where(Enrollment.therapist_id == therapist.id)
-    patients = select(Enrollment.patient_id).where(Enrollment.therapist_id == therapist.id)
-    enrollments = list(
-        db.scalars(
-            select(Enrollment)
-            .where(Enrollment.therapist_id == therapist.id)
-            .options(joinedload(Enrollment.patient))
-        )
-    )
+def caseload(
+    db: Session, therapist: User, catalog: Catalog, now: datetime, only: Sequence[int] | None = None
+) -> list[CaseRow]:
+    """Every patient of this therapist (or only these enrollments of theirs), most in need first (safety,
+    worsening, stalled or silent, rest), each with the moment its row could next change by time alone."""
+    ours = Enrollment.therapist_id == therapist.id
+    chosen = ours if only is None else and_(ours, Enrollment.id.in_(only))
+    mine = select(Enrollment.id).where(chosen)
+    patients = select(Enrollment.patient_id).where(chosen)
+    enrollments = list(db.scalars(select(Enrollment).where(chosen).options(joinedload(Enrollment.patient))))
     # Per module: how many steps are done and when the last one was. Steps open in order, so the done steps
     # are the module's first ones; this keeps the caseload at a few thousand rows instead of every step.
     done_per_module: dict[int, list[tuple[str, int, datetime]]] = defaultdict(list)
@@ -214,9 +216,21 @@ def caseload(db: Session, therapist: User, catalog: Catalog, now: datetime) -> l
             now,
             today,
         )
+        # Everything above changes by time alone only when the local day turns (pain windows, module
+        # openings) or when a whole day passes since one of these moments ("Silent for 9 days").
+        opened = working.opened_at if working else None
+        moments = (row.last_active or enrollment.started_at, opened, last_step)
+        row.fresh_until = min(
+            [local_midnight_after(now, 1, tz)] + [_next_whole_day(m, now) for m in moments if m is not None]
+        )
         rows.append(row)
     rows.sort(key=lambda r: sort_key(r.signals, r.name))
     return rows
+
+
+def _next_whole_day(since: datetime, now: datetime) -> datetime:
+    """The first moment after `now` at which a whole number of days will have passed since `since`."""
+    return since + ((now - since) // DAY + 1) * DAY
 
 
 def _completions(
@@ -236,22 +250,6 @@ def _as_utc(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def filter_rows(rows: list[CaseRow], kind: str, query: str) -> list[CaseRow]:
-    """Apply the caseload filter (alerts, inactive, finished, paused) and a name search."""
-    if kind == "alerts":
-        rows = [r for r in rows if r.open_alerts]
-    elif kind == "inactive":
-        rows = [r for r in rows if any(s.kind in ("silent", "stalled") for s in r.signals)]
-    elif kind == "finished":
-        rows = [r for r in rows if r.finished]
-    elif kind == "paused":
-        rows = [r for r in rows if r.enrollment.paused]
-    needle = query.strip().lower()
-    if needle:
-        rows = [r for r in rows if needle in r.name.lower()]
-    return rows
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,268 @@
+"""The caseload, fast at any size: each patient's triage row is kept in `caseload_entries`, so the caseload
+page sorts, filters, counts and pages in SQL and computes rows only for patients whose row went stale.
+
+A row goes stale when
+- anything it is built from is written: every ORM flush is watched (`_invalidate`), so a check-in, a step,
+  a journal share or read, an alert, an override, an enrollment or a patient's name or time zone change marks
+  that patient's row, whatever code path wrote it;
+- time alone could change it: `fresh_until` (see `services.caseload`), or the clock went backwards;
+- the program's content or this row format changed (`content_key`).
+
+Only rows of the therapist being viewed are refreshed, on view. A refresh writes only where the row's
+`version` is still the one read before the data was read, so a write that lands during a refresh wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, event, false, func, inspect, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, UOWTransaction, contains_eager
+
+from ..content.model import Catalog
+from ..models import (
+    Alert,
+    CaseloadEntry,
+    CheckIn,
+    Enrollment,
+    JournalEntry,
+    ProgramOverride,
+    StepProgress,
+    User,
+)
+from ..triage import Signal, sort_key
+from .services import PAGE_SIZE, CaseRow, caseload
+
+# Bump when what a row holds or how it is computed changes: every stored row is then recomputed once.
+ROW_FORMAT = "2"
+
+_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert)
+_BY_PATIENT = (CheckIn, JournalEntry)
+_entries = CaseloadEntry.__table__
+
+
+@dataclass(frozen=True)
+class Line:
+    """One caseload row as the page shows it (the same names as `CaseRow`)."""
+
+    enrollment: Enrollment
+    name: str
+    finished: bool
+    signals: list[Signal]
+    week: int
+    module_title: str
+    steps_done: int
+    steps_total: int
+    last_active: datetime | None
+    checkins_7d: int
+    pain_week: float | None
+    pain_change: float | None
+    unread: int
+    open_alerts: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the caseload with the counts the page shows."""
+
+    lines: list[Line]
+    total: int
+    matching: int
+    page: int
+    pages: int
+
+
+def content_key(catalog: Catalog) -> str:
+    """A fingerprint of everything in the content that a row depends on, and of the row format."""
+    parts = [ROW_FORMAT, str(catalog.pace_days)]
+    for path in ("standard", "pacing"):
+        parts += [f"{slug}:{','.join(steps)}" for slug, steps in catalog.outline(path)]
+    parts += [f"{m.slug}:{m.week}:{m.title}" for m in catalog.modules]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> int:
+    """Recompute this therapist's stale rows; returns how many were recomputed."""
+    key = content_key(catalog)
+    stale = db.execute(
+        select(Enrollment.id, Enrollment.patient_id, CaseloadEntry.version)
+        .outerjoin(CaseloadEntry, CaseloadEntry.enrollment_id == Enrollment.id)
+        .where(
+            Enrollment.therapist_id == therapist.id,
+            or_(
+                CaseloadEntry.enrollment_id.is_(None),
+                CaseloadEntry.fresh_until.is_(None),
+                CaseloadEntry.fresh_until <= now,
+                CaseloadEntry.computed_at > now,
+                CaseloadEntry.content_key != key,
+            ),
+        )
+    ).all()
+    if not stale:
+        return 0
+    missing = [{"enrollment_id": e, "patient_id": p, "version": 0} for e, p, v in stale if v is None]
+    if missing:  # enrollments written without the ORM (bulk loads): give them a row to keep
+        db.execute(_insert_ignoring_existing(db), missing)
+    versions = {e: v or 0 for e, _, v in stale}
+    rows = caseload(db, therapist, catalog, now, only=list(versions))
+    values = [_values(row, versions[row.enrollment.id], key, now) for row in rows]
+    db.execute(
+        update(_entries).where(
+            _entries.c.enrollment_id == bindparam("e_id"), _entries.c.version == bindparam("e_version")
+        ),
+        sorted(values, key=lambda v: v["e_id"]),  # one order for every writer: no deadlocks
+    )
+    return len(values)
+
+
+def _insert_ignoring_existing(db: Session) -> Any:
+    if db.get_bind().dialect.name == "postgresql":
+        return pg_insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"])
+    return sqlite_insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"])
+
+
+def _values(row: CaseRow, version: int, key: str, now: datetime) -> dict[str, Any]:
+    rank, sort_name, _ = sort_key(row.signals, row.name)
+    return {
+        "e_id": row.enrollment.id,
+        "e_version": version,
+        "computed_at": now,
+        "fresh_until": row.fresh_until,
+        "content_key": key,
+        "rank": rank,
+        "sort_name": sort_name,
+        "week": row.week,
+        "module_title": row.module_title,
+        "steps_done": row.steps_done,
+        "steps_total": row.steps_total,
+        "checkins_7d": row.checkins_7d,
+        "pain_week": row.pain_week,
+        "pain_change": row.pain_change,
+        "unread": row.unread,
+        "open_alerts": row.open_alerts,
+        "finished": row.finished,
+        "inactive": any(s.kind in ("silent", "stalled") for s in row.signals),
+        "signals": [[s.kind, s.text, s.severity] for s in row.signals],
+    }
+
+
+def page(
+    db: Session, therapist: User, catalog: Catalog, now: datetime, kind: str, query: str, number: int
+) -> Page:
+    """Refresh what is stale, then one page of rows, most in need first, with the filter and name search."""
+    refresh(db, therapist, catalog, now)
+    ours = and_(Enrollment.therapist_id == therapist.id, Enrollment.id == CaseloadEntry.enrollment_id)
+    chosen = _filter(kind, query)
+    total, matching = db.execute(
+        select(func.count(), func.count().filter(chosen)).select_from(CaseloadEntry).join(Enrollment, ours)
+    ).one()
+    pages = max(1, -(-int(matching) // PAGE_SIZE))
+    number = min(max(1, number), pages)
+    found = db.execute(
+        select(CaseloadEntry, Enrollment)
+        .join(Enrollment, ours)
+        .join(User, User.id == Enrollment.patient_id)
+        .options(contains_eager(Enrollment.patient))
+        .where(chosen)
+        .order_by(
+            CaseloadEntry.rank,
+            _bytewise(db, CaseloadEntry.sort_name),
+            _bytewise(db, User.display_name),
+            Enrollment.id,
+        )
+        .limit(PAGE_SIZE)
+        .offset((number - 1) * PAGE_SIZE)
+    ).all()
+    lines = [_line(entry, enrollment) for entry, enrollment in found]
+    return Page(lines, int(total), int(matching), number, pages)
+
+
+def _filter(kind: str, query: str) -> ColumnElement[bool]:
+    """The caseload filters (see services.FILTERS) and a name search, as SQL."""
+    conditions: list[ColumnElement[bool]] = []
+    if kind == "alerts":
+        conditions.append(CaseloadEntry.open_alerts > 0)
+    elif kind == "inactive":
+        conditions.append(CaseloadEntry.inactive.is_(True))
+    elif kind == "finished":
+        conditions.append(CaseloadEntry.finished.is_(True))
+    elif kind == "paused":
+        conditions.append(Enrollment.paused.is_(True))
+    needle = query.strip().casefold()
+    if needle:
+        conditions.append(CaseloadEntry.sort_name.contains(needle, autoescape=True))
+    return and_(true(), *conditions) if conditions else true()
+
+
+def _bytewise(db: Session, column: Any) -> Any:
+    """Order by code point, as Python does, not by the database's locale."""
+    return column.collate("C") if db.get_bind().dialect.name == "postgresql" else column
+
+
+def _line(entry: CaseloadEntry, enrollment: Enrollment) -> Line:
+    return Line(
+        enrollment=enrollment,
+        name=enrollment.patient.display_name,
+        finished=entry.finished,
+        signals=[Signal(kind, text, severity) for kind, text, severity in entry.signals],
+        week=entry.week,
+        module_title=entry.module_title,
+        steps_done=entry.steps_done,
+        steps_total=entry.steps_total,
+        last_active=enrollment.last_active_at,
+        checkins_7d=entry.checkins_7d,
+        pain_week=entry.pain_week,
+        pain_change=entry.pain_change,
+        unread=entry.unread,
+        open_alerts=entry.open_alerts,
+    )
+
+
+def _changed(obj: Any, *names: str) -> bool:
+    state = inspect(obj)
+    return state.deleted or any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _invalidate(session: Session, _flush: UOWTransaction) -> None:
+    """Mark the rows of every patient whose data this flush wrote (and give new enrollments a row)."""
+    enrollments: set[int] = set()
+    patients: set[int] = set()
+    new_rows: list[dict[str, Any]] = []
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _BY_ENROLLMENT):
+            enrollments.add(obj.enrollment_id)
+        elif isinstance(obj, _BY_PATIENT):
+            patients.add(obj.patient_id)
+        elif isinstance(obj, Enrollment):
+            enrollments.add(obj.id)
+            if obj in session.new:
+                new_rows.append({"enrollment_id": obj.id, "patient_id": obj.patient_id, "version": 0})
+        elif isinstance(obj, User) and _changed(obj, "display_name", "timezone"):
+            patients.add(obj.id)
+    enrollments.discard(None)  # type: ignore[arg-type]
+    patients.discard(None)  # type: ignore[arg-type]
+    if not (enrollments or patients or new_rows):
+        return
+    connection = session.connection()
+    if enrollments or patients:
+        connection.execute(
+            update(_entries)
+            .where(
+                or_(
+                    _entries.c.enrollment_id.in_(enrollments) if enrollments else false(),
+                    _entries.c.patient_id.in_(patients) if patients else false(),
+                )
+            )
+            .values(fresh_until=None, version=_entries.c.version + 1)
+        )
+    if new_rows:
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(
+            insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"]), new_rows
+        )
