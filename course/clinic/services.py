@@ -8,12 +8,11 @@ import hashlib
 import hmac
 import io
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from .._zones import zone_of
@@ -21,6 +20,7 @@ from ..content.model import Catalog
 from ..models import (
     Alert,
     AlertState,
+    CaseloadEntry,
     CheckIn,
     ClinicalNote,
     Enrollment,
@@ -58,6 +58,7 @@ class CaseRow:
     open_alerts: int
     signals: list[Signal] = field(default_factory=list)
     fresh_until: datetime | None = None  # the first moment this row could change without any write
+    version: int | None = None  # of the stored row this was computed for (None: there is none)
 
     @property
     def finished(self) -> bool:
@@ -71,96 +72,101 @@ class CaseRow:
 
 
 def caseload(
-    db: Session, therapist: User, catalog: Catalog, now: datetime, only: Sequence[int] | None = None
+    db: Session,
+    therapist: User,
+    catalog: Catalog,
+    now: datetime,
+    where: ColumnElement[bool] | None = None,
 ) -> list[CaseRow]:
-    """Every patient of this therapist (or only these enrollments of theirs), most in need first (safety,
-    worsening, stalled or silent, rest), each with the moment its row could next change by time alone."""
-    ours = Enrollment.therapist_id == therapist.id
-    chosen = ours if only is None else and_(ours, Enrollment.id.in_(only))
-    mine = select(Enrollment.id).where(chosen)
-    patients = select(Enrollment.patient_id).where(chosen)
-    enrollments = list(db.scalars(select(Enrollment).where(chosen).options(joinedload(Enrollment.patient))))
-    # Per module: how many steps are done and when the last one was. Steps open in order, so the done steps
-    # are the module's first ones; this keeps the caseload at a few thousand rows instead of every step.
+    """Every patient of this therapist (or those matching `where`, which may test their `CaseloadEntry`),
+    most in need first (safety, worsening, stalled or silent, rest), each with the moment its row could next
+    change by time alone. Three queries, whatever the caseload's size."""
+    chosen = Enrollment.therapist_id == therapist.id
+    if where is not None:
+        chosen = and_(chosen, where)
+    # Per patient, in one query: the enrollment, its stored row's version, unread shares, open alerts and
+    # the pain baseline (mean of the first 7 check-ins), as correlated subqueries on indexed columns.
+    unread_shares = (
+        select(func.count(JournalEntry.id))
+        .where(
+            JournalEntry.patient_id == Enrollment.patient_id,
+            JournalEntry.shared.is_(True),
+            JournalEntry.deleted_at.is_(None),
+            or_(
+                JournalEntry.therapist_read_at.is_(None),
+                JournalEntry.therapist_read_at < JournalEntry.shared_at,
+                JournalEntry.therapist_read_at < JournalEntry.updated_at,
+            ),
+        )
+        .scalar_subquery()
+    )
+    open_alerts = Alert.enrollment_id == Enrollment.id, Alert.state == AlertState.OPEN
+    alert_count = select(func.count(Alert.id)).where(*open_alerts).scalar_subquery()
+    safety_count = (
+        select(func.count(Alert.id)).where(*open_alerts, Alert.kind.in_(SAFETY_KINDS)).scalar_subquery()
+    )
+    first_week = (
+        select(CheckIn.pain)
+        .where(CheckIn.patient_id == Enrollment.patient_id)
+        .order_by(CheckIn.day)
+        .limit(7)
+        .correlate(Enrollment)
+        .subquery()
+    )
+    baseline_mean = select(func.avg(first_week.c.pain)).scalar_subquery()
+    loaded = db.execute(
+        select(Enrollment, CaseloadEntry.version, unread_shares, alert_count, safety_count, baseline_mean)
+        .outerjoin(CaseloadEntry, CaseloadEntry.enrollment_id == Enrollment.id)
+        .where(chosen)
+        .options(joinedload(Enrollment.patient))
+    ).all()
+    if not loaded:
+        return []
+    enrollment_ids = [row[0].id for row in loaded]
+    patient_ids = [row[0].patient_id for row in loaded]
+    # Per module: how many steps are done and when the last one was (steps open in order, so the done steps
+    # are the module's first ones), and in the same query every pacing override.
     done_per_module: dict[int, list[tuple[str, int, datetime]]] = defaultdict(list)
-    for enrollment_id, slug, count, latest in db.execute(
-        select(
-            StepProgress.enrollment_id,
-            StepProgress.module_slug,
-            func.count(StepProgress.id),
-            func.max(StepProgress.completed_at),
-        )
-        .where(StepProgress.enrollment_id.in_(mine), StepProgress.status == StepStatus.COMPLETE)
-        .group_by(StepProgress.enrollment_id, StepProgress.module_slug)
-    ):
-        if latest is not None:
-            done_per_module[enrollment_id].append((slug, int(count), _as_utc(latest)))
     overrides: dict[int, list[OverrideEvent]] = defaultdict(list)
-    for enrollment_id, kind, at in db.execute(
-        select(ProgramOverride.enrollment_id, ProgramOverride.kind, ProgramOverride.at).where(
-            ProgramOverride.enrollment_id.in_(mine)
-        )
+    progress = select(
+        literal("step").label("what"),
+        StepProgress.enrollment_id,
+        StepProgress.module_slug.label("name"),
+        func.count(StepProgress.id).label("n"),
+        func.max(StepProgress.completed_at).label("at"),
+    ).where(StepProgress.enrollment_id.in_(enrollment_ids), StepProgress.status == StepStatus.COMPLETE)
+    pacing = select(
+        literal("override"),
+        ProgramOverride.enrollment_id,
+        cast(ProgramOverride.kind, String),
+        literal(0),
+        ProgramOverride.at,
+    ).where(ProgramOverride.enrollment_id.in_(enrollment_ids))
+    for what, enrollment_id, name, count, at in db.execute(
+        union_all(progress.group_by(StepProgress.enrollment_id, StepProgress.module_slug), pacing)
     ):
-        overrides[enrollment_id].append(OverrideEvent(kind.value, at))
+        if at is None:
+            continue
+        if what == "step":
+            done_per_module[enrollment_id].append((name, int(count), _as_utc(at)))
+        else:
+            overrides[enrollment_id].append(OverrideEvent(name, _as_utc(at)))
     # Check-ins of the last 22 UTC days cover every patient's last 21 local days.
     recent: dict[int, dict[date, float]] = defaultdict(dict)
     since = (now - timedelta(days=22)).date()
     for patient_id, day, pain in db.execute(
         select(CheckIn.patient_id, CheckIn.day, CheckIn.pain).where(
-            CheckIn.patient_id.in_(patients), CheckIn.day >= since
+            CheckIn.patient_id.in_(patient_ids), CheckIn.day >= since
         )
     ):
         recent[patient_id][day] = float(pain)
-    first_rank = (
-        select(
-            CheckIn.patient_id,
-            CheckIn.pain,
-            func.row_number().over(partition_by=CheckIn.patient_id, order_by=CheckIn.day).label("n"),
-        )
-        .where(CheckIn.patient_id.in_(patients))
-        .subquery()
-    )
-    baseline = dict(
-        db.execute(
-            select(first_rank.c.patient_id, func.avg(first_rank.c.pain))
-            .where(first_rank.c.n <= 7)
-            .group_by(first_rank.c.patient_id)
-        ).all()
-    )
-    unread = dict(
-        db.execute(
-            select(JournalEntry.patient_id, func.count(JournalEntry.id))
-            .where(
-                JournalEntry.patient_id.in_(patients),
-                JournalEntry.shared.is_(True),
-                JournalEntry.deleted_at.is_(None),
-                or_(
-                    JournalEntry.therapist_read_at.is_(None),
-                    JournalEntry.therapist_read_at < JournalEntry.shared_at,
-                    JournalEntry.therapist_read_at < JournalEntry.updated_at,
-                ),
-            )
-            .group_by(JournalEntry.patient_id)
-        ).all()
-    )
-    alerts: dict[int, tuple[int, int]] = {}
-    for enrollment_id, total, safety in db.execute(
-        select(
-            Alert.enrollment_id,
-            func.count(Alert.id),
-            func.count(Alert.id).filter(Alert.kind.in_(SAFETY_KINDS)),
-        )
-        .where(Alert.enrollment_id.in_(mine), Alert.state == AlertState.OPEN)
-        .group_by(Alert.enrollment_id)
-    ):
-        alerts[enrollment_id] = (int(total), int(safety))
     outlines = {path: catalog.outline(path) for path in ("standard", "pacing")}
     step_keys = {
         path: {slug: tuple((slug, step) for step in steps) for slug, steps in outline}
         for path, outline in outlines.items()
     }
     rows = []
-    for enrollment in enrollments:
+    for enrollment, version, unread, total, safety, first in loaded:
         patient = enrollment.patient
         tz = zone_of(patient)
         today = now.astimezone(tz).date()
@@ -179,8 +185,6 @@ def caseload(
         }
         week = [p for d, p in pains.items() if d > today - timedelta(days=7)]
         pain_week = round(sum(week) / len(week), 1) if week else None
-        first = baseline.get(patient.id)
-        total, safety = alerts.get(enrollment.id, (0, 0))
         last_step = None
         if working is not None:
             in_module = [at for (slug, _), at in done.items() if slug == working.slug]
@@ -198,8 +202,9 @@ def caseload(
             pain_change=round(pain_week - float(first), 1)
             if pain_week is not None and first is not None
             else None,
-            unread=int(unread.get(patient.id, 0)),
-            open_alerts=total,
+            unread=int(unread or 0),
+            open_alerts=int(total or 0),
+            version=version,
         )
         row.signals = signals(
             PatientActivity(
@@ -208,7 +213,7 @@ def caseload(
                 current_module_opened_at=working.opened_at if working else None,
                 last_step_completed_at=last_step,
                 daily_pain=pains,
-                open_safety_alerts=safety,
+                open_safety_alerts=int(safety or 0),
                 unread_shares=row.unread,
                 finished=state.finished,
                 paused=enrollment.paused,

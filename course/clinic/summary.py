@@ -79,6 +79,18 @@ class Page:
 
 def content_key(catalog: Catalog) -> str:
     """A fingerprint of everything in the content that a row depends on, and of the row format."""
+    known = _content_keys.get(id(catalog))
+    if known is not None and known[0] is catalog:
+        return known[1]
+    key = _fingerprint(catalog)
+    _content_keys[id(catalog)] = (catalog, key)
+    return key
+
+
+_content_keys: dict[int, tuple[Catalog, str]] = {}  # per process: a catalog never changes once loaded
+
+
+def _fingerprint(catalog: Catalog) -> str:
     parts = [ROW_FORMAT, str(catalog.pace_days)]
     for path in ("standard", "pacing"):
         parts += [f"{slug}:{','.join(steps)}" for slug, steps in catalog.outline(path)]
@@ -89,28 +101,25 @@ def content_key(catalog: Catalog) -> str:
 def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> int:
     """Recompute this therapist's stale rows; returns how many were recomputed."""
     key = content_key(catalog)
-    stale = db.execute(
-        select(Enrollment.id, Enrollment.patient_id, CaseloadEntry.version)
-        .outerjoin(CaseloadEntry, CaseloadEntry.enrollment_id == Enrollment.id)
-        .where(
-            Enrollment.therapist_id == therapist.id,
-            or_(
-                CaseloadEntry.enrollment_id.is_(None),
-                CaseloadEntry.fresh_until.is_(None),
-                CaseloadEntry.fresh_until <= now,
-                CaseloadEntry.computed_at > now,
-                CaseloadEntry.content_key != key,
-            ),
-        )
-    ).all()
-    if not stale:
+    stale = or_(
+        CaseloadEntry.enrollment_id.is_(None),
+        CaseloadEntry.fresh_until.is_(None),
+        CaseloadEntry.fresh_until <= now,
+        CaseloadEntry.computed_at > now,
+        CaseloadEntry.content_key != key,
+    )
+    # The data and each row's version come from the same query, so a write after it bumps the version.
+    rows = caseload(db, therapist, catalog, now, where=stale)
+    if not rows:
         return 0
-    missing = [{"enrollment_id": e, "patient_id": p, "version": 0} for e, p, v in stale if v is None]
+    missing = [
+        {"enrollment_id": r.enrollment.id, "patient_id": r.enrollment.patient_id, "version": 0}
+        for r in rows
+        if r.version is None
+    ]
     if missing:  # enrollments written without the ORM (bulk loads): give them a row to keep
         db.execute(_insert_ignoring_existing(db), missing)
-    versions = {e: v or 0 for e, _, v in stale}
-    rows = caseload(db, therapist, catalog, now, only=list(versions))
-    values = [_values(row, versions[row.enrollment.id], key, now) for row in rows]
+    values = [_values(row, row.version or 0, key, now) for row in rows]
     db.execute(
         update(_entries).where(
             _entries.c.enrollment_id == bindparam("e_id"), _entries.c.version == bindparam("e_version")

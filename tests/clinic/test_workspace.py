@@ -80,15 +80,17 @@ def test_caseload_query_count_does_not_grow_with_patients(
             assert client.get("/clinic/").status_code == 200
         return len(statements)
 
+    # The first view after writes recomputes the stale rows; the next one only reads the stored rows.
     for _ in range(10):
         add_pain(db, make_patient(therapist), date(2026, 3, 2), {1: 4, 2: 5})
-    ten = render()
+    ten = (render(), render())
     for _ in range(190):
         add_pain(db, make_patient(therapist), date(2026, 3, 2), {1: 4})
-    two_hundred = render()
+    two_hundred = (render(), render())
     assert ten == two_hundred
-    assert ten <= 12
-    print(f"caseload statements: {ten}")
+    assert max(ten) <= 8
+    assert ten[1] < ten[0]
+    print(f"caseload statements (refreshing, then fresh): {ten}")
 
 
 def test_caseload_sorted_by_need(
