@@ -70,6 +70,16 @@ class CaseRow:
         """The patient's display name."""
         return self.enrollment.patient.display_name
 
+    @property
+    def patient_id(self) -> int:
+        """The patient's user id."""
+        return self.enrollment.patient_id
+
+    @property
+    def paused(self) -> bool:
+        """Whether the therapist paused the program."""
+        return self.enrollment.paused
+
 
 def caseload(
     db: Session,
@@ -142,9 +152,10 @@ def caseload(
         literal(0),
         ProgramOverride.at,
     ).where(ProgramOverride.enrollment_id.in_(enrollment_ids))
-    for what, enrollment_id, name, count, at in db.execute(
-        union_all(progress.group_by(StepProgress.enrollment_id, StepProgress.module_slug), pacing)
-    ):
+    events: list[Any] = list(
+        db.execute(union_all(progress.group_by(StepProgress.enrollment_id, StepProgress.module_slug), pacing))
+    )
+    for what, enrollment_id, name, count, at in events:
         if at is None:
             continue
         if what == "step":

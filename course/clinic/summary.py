@@ -17,12 +17,25 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, event, false, func, inspect, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    event,
+    false,
+    func,
+    inspect,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, UOWTransaction, contains_eager
+from sqlalchemy.orm import Session, UOWTransaction
 
 from ..content.model import Catalog
 from ..models import (
@@ -43,15 +56,16 @@ ROW_FORMAT = "2"
 
 _BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert)
 _BY_PATIENT = (CheckIn, JournalEntry)
-_entries = CaseloadEntry.__table__
+_entries = cast(Table, CaseloadEntry.__table__)
 
 
 @dataclass(frozen=True)
 class Line:
-    """One caseload row as the page shows it (the same names as `CaseRow`)."""
+    """One caseload row as the page shows it."""
 
-    enrollment: Enrollment
+    patient_id: int
     name: str
+    paused: bool
     finished: bool
     signals: list[Signal]
     week: int
@@ -101,15 +115,8 @@ def _fingerprint(catalog: Catalog) -> str:
 def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> int:
     """Recompute this therapist's stale rows; returns how many were recomputed."""
     key = content_key(catalog)
-    stale = or_(
-        CaseloadEntry.enrollment_id.is_(None),
-        CaseloadEntry.fresh_until.is_(None),
-        CaseloadEntry.fresh_until <= now,
-        CaseloadEntry.computed_at > now,
-        CaseloadEntry.content_key != key,
-    )
     # The data and each row's version come from the same query, so a write after it bumps the version.
-    rows = caseload(db, therapist, catalog, now, where=stale)
+    rows = caseload(db, therapist, catalog, now, where=_stale(now, key))
     if not rows:
         return 0
     missing = [
@@ -127,6 +134,18 @@ def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> in
         sorted(values, key=lambda v: v["e_id"]),  # one order for every writer: no deadlocks
     )
     return len(values)
+
+
+def _stale(now: datetime, key: str) -> ColumnElement[bool]:
+    """A row that is missing, marked by a write, outlived by time, computed in the future or for other
+    content."""
+    return or_(
+        CaseloadEntry.enrollment_id.is_(None),
+        CaseloadEntry.fresh_until.is_(None),
+        CaseloadEntry.fresh_until <= now,
+        CaseloadEntry.computed_at > now,
+        CaseloadEntry.content_key != key,
+    )
 
 
 def _insert_ignoring_existing(db: Session) -> Any:
@@ -163,21 +182,21 @@ def _values(row: CaseRow, version: int, key: str, now: datetime) -> dict[str, An
 def page(
     db: Session, therapist: User, catalog: Catalog, now: datetime, kind: str, query: str, number: int
 ) -> Page:
-    """Refresh what is stale, then one page of rows, most in need first, with the filter and name search."""
-    refresh(db, therapist, catalog, now)
-    ours = and_(Enrollment.therapist_id == therapist.id, Enrollment.id == CaseloadEntry.enrollment_id)
+    """Refresh what is stale, then one page of rows, most in need first, with the filter and name search.
+    Three statements when every row is fresh."""
+    key = content_key(catalog)
     chosen = _filter(kind, query)
-    total, matching = db.execute(
-        select(func.count(), func.count().filter(chosen)).select_from(CaseloadEntry).join(Enrollment, ours)
-    ).one()
+    total, matching, stale = _counts(db, therapist, chosen, now, key)
+    if stale:
+        refresh(db, therapist, catalog, now)
+        total, matching, stale = _counts(db, therapist, chosen, now, key)
     pages = max(1, -(-int(matching) // PAGE_SIZE))
     number = min(max(1, number), pages)
     found = db.execute(
-        select(CaseloadEntry, Enrollment)
-        .join(Enrollment, ours)
+        select(*_LISTED)
+        .join(Enrollment, Enrollment.id == CaseloadEntry.enrollment_id)
         .join(User, User.id == Enrollment.patient_id)
-        .options(contains_eager(Enrollment.patient))
-        .where(chosen)
+        .where(Enrollment.therapist_id == therapist.id, chosen)
         .order_by(
             CaseloadEntry.rank,
             _bytewise(db, CaseloadEntry.sort_name),
@@ -187,8 +206,46 @@ def page(
         .limit(PAGE_SIZE)
         .offset((number - 1) * PAGE_SIZE)
     ).all()
-    lines = [_line(entry, enrollment) for entry, enrollment in found]
+    lines = [
+        Line(**{**row._mapping, "signals": [Signal(*signal) for signal in row.signals]}) for row in found
+    ]
     return Page(lines, int(total), int(matching), number, pages)
+
+
+_LISTED = (
+    Enrollment.patient_id,
+    User.display_name.label("name"),
+    Enrollment.paused,
+    CaseloadEntry.finished,
+    CaseloadEntry.signals,
+    CaseloadEntry.week,
+    CaseloadEntry.module_title,
+    CaseloadEntry.steps_done,
+    CaseloadEntry.steps_total,
+    Enrollment.last_active_at.label("last_active"),
+    CaseloadEntry.checkins_7d,
+    CaseloadEntry.pain_week,
+    CaseloadEntry.pain_change,
+    CaseloadEntry.unread,
+    CaseloadEntry.open_alerts,
+)
+
+
+def _counts(
+    db: Session, therapist: User, chosen: ColumnElement[bool], now: datetime, key: str
+) -> tuple[int, int, int]:
+    """All of the therapist's patients, those the filter keeps, and those whose row must be recomputed."""
+    total, matching, stale = db.execute(
+        select(
+            func.count(Enrollment.id),
+            func.count(CaseloadEntry.enrollment_id).filter(chosen),
+            func.count(Enrollment.id).filter(_stale(now, key)),
+        )
+        .select_from(Enrollment)
+        .outerjoin(CaseloadEntry, CaseloadEntry.enrollment_id == Enrollment.id)
+        .where(Enrollment.therapist_id == therapist.id)
+    ).one()
+    return int(total), int(matching), int(stale)
 
 
 def _filter(kind: str, query: str) -> ColumnElement[bool]:
@@ -213,25 +270,6 @@ def _bytewise(db: Session, column: Any) -> Any:
     return column.collate("C") if db.get_bind().dialect.name == "postgresql" else column
 
 
-def _line(entry: CaseloadEntry, enrollment: Enrollment) -> Line:
-    return Line(
-        enrollment=enrollment,
-        name=enrollment.patient.display_name,
-        finished=entry.finished,
-        signals=[Signal(kind, text, severity) for kind, text, severity in entry.signals],
-        week=entry.week,
-        module_title=entry.module_title,
-        steps_done=entry.steps_done,
-        steps_total=entry.steps_total,
-        last_active=enrollment.last_active_at,
-        checkins_7d=entry.checkins_7d,
-        pain_week=entry.pain_week,
-        pain_change=entry.pain_change,
-        unread=entry.unread,
-        open_alerts=entry.open_alerts,
-    )
-
-
 def _changed(obj: Any, *names: str) -> bool:
     state = inspect(obj)
     return state.deleted or any(state.attrs[name].history.has_changes() for name in names)
@@ -254,8 +292,8 @@ def _invalidate(session: Session, _flush: UOWTransaction) -> None:
                 new_rows.append({"enrollment_id": obj.id, "patient_id": obj.patient_id, "version": 0})
         elif isinstance(obj, User) and _changed(obj, "display_name", "timezone"):
             patients.add(obj.id)
-    enrollments.discard(None)  # type: ignore[arg-type]
-    patients.discard(None)  # type: ignore[arg-type]
+    enrollments.discard(None)  # type: ignore[arg-type,unused-ignore]
+    patients.discard(None)  # type: ignore[arg-type,unused-ignore]
     if not (enrollments or patients or new_rows):
         return
     connection = session.connection()
