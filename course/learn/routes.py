@@ -16,7 +16,7 @@ from ..db import get_db
 from ..models import Role
 from . import bp
 from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
-from .services import get_progress, journal_text, path_of, program_for, save_step
+from .services import home_facts, journal_text, path_of, program_for, save_step, step_page_facts
 
 
 def _catalog() -> Catalog:
@@ -37,21 +37,17 @@ def home() -> str:
     """What to do today first, then the path of modules."""
     enrollment = current_enrollment()
     catalog = _catalog()
-    now = clock.now()
-    state = program_for(get_db(), enrollment, catalog, now)
+    facts = home_facts(get_db(), enrollment, catalog, current_app.extensions["course.schedule"], clock.now())
+    state = facts.state
     current = state.current
     current_module = catalog.module(current[0]) if current else None
     current_step = current_module.step(current[1]) if current_module and current else None
-    from ..assess.services import due_now, screening_status
-    from ..tracking.services import checkin_for, local_today
-
     return render_template(
         "learn/home.html",
         screening=screening_status(enrollment),
-        due=due_now(get_db(), enrollment, current_app.extensions["course.schedule"], now),
+        due=facts.due,
         measures=current_app.extensions["course.measures"],
-        checked_in_today=checkin_for(get_db(), current_user, local_today(current_user, clock.now()))
-        is not None,
+        checked_in_today=facts.checked_in_today,
         catalog=catalog,
         state=state,
         current_module=current_module,
@@ -92,11 +88,10 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         abort(404)
     db = get_db()
     now = clock.now()
-    state = program_for(db, enrollment, _catalog(), now)
+    state, progress = step_page_facts(db, enrollment, _catalog(), slug, step_id, now)
     if not state.step_is_open(slug, step_id):
         return _locked(module, step, state), 403
 
-    progress = get_progress(db, enrollment, slug, step_id)
     saved: dict[str, Any] = dict(progress.answers) if progress else {}
     if isinstance(step, JournalStep):
         saved = {"text": journal_text(db, enrollment, progress)}

@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    JSON,
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .._zones import zone_of
 from ..activity import touch
 from ..content.model import Catalog, HabitStep, JournalStep, Step
+from ..db import UTCDateTime
 from ..journal.services import create_entry, own_entry, update_entry
-from ..models import Enrollment, JournalEntry, ProgramOverride, StepProgress, StepStatus
+from ..measures.schedule import Due, Schedule, due_measures
+from ..models import (
+    CheckIn,
+    Enrollment,
+    JournalEntry,
+    MeasureResponse,
+    ProgramOverride,
+    StepProgress,
+    StepStatus,
+)
 from ..pacing import OverrideEvent, ProgramState, program_state
 
 
@@ -26,30 +50,122 @@ class StepSaved:
     crisis: bool
 
 
+@dataclass(frozen=True)
+class SavedAnswers:
+    """What the patient saved on one step, for showing it again (saving goes through `save_step`)."""
+
+    status: StepStatus
+    answers: dict[str, Any]
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HomeFacts:
+    """Everything the patient's home page shows that comes from the database."""
+
+    state: ProgramState
+    due: list[Due]
+    checked_in_today: bool
+
+
+# A patient page reads its data in one statement: small selects for one enrollment joined by UNION ALL, each
+# row tagged with what it is. Built once per process, with bound parameters, so a request neither rebuilds
+# the SQL expression nor computes its cache key again. Columns: tag, two texts, a time, saved answers.
+_ENROLLMENT = bindparam("enrollment_id", type_=Integer)
+_NO_TEXT = cast(null(), String)
+_NO_TIME = cast(null(), UTCDateTime)
+_NO_ANSWERS = cast(null(), JSON)
+
+_COMPLETED = select(
+    literal_column("'done'").label("tag"),
+    StepProgress.module_slug.label("a"),
+    StepProgress.step_id.label("b"),
+    StepProgress.completed_at.label("at"),
+    _NO_ANSWERS.label("answers"),
+).where(StepProgress.enrollment_id == _ENROLLMENT, StepProgress.status == StepStatus.COMPLETE)
+_OVERRIDES = select(
+    literal_column("'override'"), ProgramOverride.kind, _NO_TEXT, ProgramOverride.at, _NO_ANSWERS
+).where(ProgramOverride.enrollment_id == _ENROLLMENT)
+_SAVED = select(
+    literal_column("'saved'"), StepProgress.status, _NO_TEXT, StepProgress.completed_at, StepProgress.answers
+).where(
+    StepProgress.enrollment_id == _ENROLLMENT,
+    StepProgress.module_slug == bindparam("module_slug"),
+    StepProgress.step_id == bindparam("step_id"),
+)
+_ANSWERED = select(
+    literal_column("'answered'"), MeasureResponse.measure_id, MeasureResponse.due_key, _NO_TIME, _NO_ANSWERS
+).where(MeasureResponse.enrollment_id == _ENROLLMENT, MeasureResponse.complete.is_(true()))
+# One row at most: a check-in is unique per patient and local day.
+_CHECKED_IN = select(literal_column("'checkin'"), _NO_TEXT, _NO_TEXT, _NO_TIME, _NO_ANSWERS).where(
+    CheckIn.patient_id == bindparam("patient_id"), CheckIn.day == bindparam("day")
+)
+
+_PROGRAM: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES)
+_STEP_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _SAVED)
+_HOME_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _ANSWERED, _CHECKED_IN)
+
+
 def path_of(enrollment: Enrollment) -> str:
     """The patient's path: 'pacing' after post-exertional malaise was reported, else 'standard'."""
     return "pacing" if enrollment.pem else "standard"
 
 
 def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: datetime) -> ProgramState:
-    """Ask the pacing policy about this patient, from their completions and overrides."""
-    completions = {
-        (slug, step): at
-        for slug, step, at in db.execute(
-            select(StepProgress.module_slug, StepProgress.step_id, StepProgress.completed_at).where(
-                StepProgress.enrollment_id == enrollment.id, StepProgress.status == StepStatus.COMPLETE
-            )
-        )
-        if at is not None
-    }
-    overrides = [
-        OverrideEvent(kind.value, at)
-        for kind, at in db.execute(
-            select(ProgramOverride.kind, ProgramOverride.at).where(
-                ProgramOverride.enrollment_id == enrollment.id
-            )
-        )
-    ]
+    """Ask the pacing policy about this patient, from their completions and overrides (one statement)."""
+    rows = db.execute(_PROGRAM, {"enrollment_id": enrollment.id}).all()
+    return _state(enrollment, catalog, rows, now)
+
+
+def step_page_facts(
+    db: Session, enrollment: Enrollment, catalog: Catalog, module_slug: str, step_id: str, now: datetime
+) -> tuple[ProgramState, SavedAnswers | None]:
+    """The program state and what was saved on one step, in one statement."""
+    rows = db.execute(
+        _STEP_PAGE, {"enrollment_id": enrollment.id, "module_slug": module_slug, "step_id": step_id}
+    ).all()
+    saved = next(
+        (
+            SavedAnswers(StepStatus(a), dict(answers or {}), at)
+            for tag, a, _b, at, answers in rows
+            if tag == "saved"
+        ),
+        None,
+    )
+    return _state(enrollment, catalog, rows, now), saved
+
+
+def home_facts(
+    db: Session, enrollment: Enrollment, catalog: Catalog, schedule: Schedule, now: datetime
+) -> HomeFacts:
+    """The program state, the questionnaires due and whether today's check-in is done, in one statement."""
+    zone = zone_of(enrollment.patient)
+    rows = db.execute(
+        _HOME_PAGE,
+        {
+            "enrollment_id": enrollment.id,
+            "patient_id": enrollment.patient_id,
+            "day": now.astimezone(zone).date(),
+        },
+    ).all()
+    answered = {(a, b) for tag, a, b, _at, _answers in rows if tag == "answered"}
+    return HomeFacts(
+        state=_state(enrollment, catalog, rows, now),
+        due=due_measures(schedule, enrollment.started_at, zone, now, answered),
+        checked_in_today=any(row[0] == "checkin" for row in rows),
+    )
+
+
+def _state(
+    enrollment: Enrollment, catalog: Catalog, rows: Sequence[Sequence[Any]], now: datetime
+) -> ProgramState:
+    completions: dict[tuple[str, str], datetime] = {}
+    overrides: list[OverrideEvent] = []
+    for tag, a, b, at, _answers in rows:
+        if tag == "done" and at is not None:
+            completions[(a, b)] = at
+        elif tag == "override":
+            overrides.append(OverrideEvent(a, at))
     return program_state(
         catalog.outline(path_of(enrollment)),
         enrollment.started_at,
@@ -154,7 +270,7 @@ def _save_journal_answer(
     return {"entry_id": saved.entry.id}, saved.crisis
 
 
-def journal_text(db: Session, enrollment: Enrollment, progress: StepProgress | None) -> str:
+def journal_text(db: Session, enrollment: Enrollment, progress: StepProgress | SavedAnswers | None) -> str:
     """The text of the journal entry a journal step created, for showing it again."""
     entry_id = (progress.answers or {}).get("entry_id") if progress else None
     entry = db.get(JournalEntry, entry_id) if entry_id else None
