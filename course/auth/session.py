@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
+
 from ..db import get_db
 from ..extensions import login_manager
 from ..models import User
+
+# Built once per process: every request runs it, and a prebuilt statement skips rebuilding the expression and
+# its cache key (cheaper than Session.get, which builds both each time). The enrollment comes in the same
+# statement (User.enrollment is joined).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -13,7 +20,7 @@ def load_user(identity: str) -> User | None:
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = get_db().get(User, int(user_id))
+    user = get_db().execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
