@@ -208,6 +208,9 @@ class Catalog:
     evidence_log: EvidenceLog | None = None
     # The `measures:` schedule as written in course.yaml (validated against the questionnaires at start-up).
     schedule_raw: Any = None
+    _outlines: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""
@@ -218,4 +221,9 @@ class Catalog:
 
     def outline(self, path: str = "standard") -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(slug, step ids on this path) per module in order: the shape the pacing policy needs."""
-        return tuple((m.slug, tuple(s.id for s in m.steps_for(path))) for m in self.modules)
+        # Worked out once per path: every patient page asks for it, and the catalog never changes.
+        found = self._outlines.get(path)
+        if found is None:
+            found = tuple((m.slug, tuple(s.id for s in m.steps_for(path))) for m in self.modules)
+            self._outlines[path] = found
+        return found

@@ -24,6 +24,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -206,6 +207,13 @@ def occurrences(schedule: Iterable[ScheduleEntry], start: datetime, zone: ZoneIn
     When two entries give the same measure the same key, the longer window wins.
     """
     _require_aware("start", start)
+    return list(_occurrences(tuple(schedule), start, zone))
+
+
+# The answer depends only on the (immutable) schedule, the start and the zone, so each process works it out
+# once per patient instead of on every home page (two zone conversions per occurrence).
+@lru_cache(maxsize=4096)
+def _occurrences(schedule: tuple[ScheduleEntry, ...], start: datetime, zone: ZoneInfo) -> tuple[Due, ...]:
     day_zero = start.astimezone(zone).date()
     best: dict[tuple[str, str], tuple[Timepoint, int]] = {}
     for entry in schedule:
@@ -229,7 +237,7 @@ def occurrences(schedule: Iterable[ScheduleEntry], start: datetime, zone: ZoneIn
             )
         )
     result.sort(key=lambda d: (d.due_on, d.measure_id, d.due_key))
-    return result
+    return tuple(result)
 
 
 def due_measures(
