@@ -27,10 +27,11 @@ def long_date(value: date | datetime | None, user: Any = None) -> str:
     """'Monday 7 December' (with the year when it is not this year's), in the viewer's zone."""
     if value is None:
         return ""
+    zone = user_zone(user)
     if isinstance(value, datetime):
-        value = value.astimezone(user_zone(user)).date()
+        value = value.astimezone(zone).date()
     text = f"{value:%A} {value.day} {value:%B}"
-    if value.year != clock.now().astimezone(user_zone(user)).year:
+    if value.year != clock.now().astimezone(zone).year:
         text += f" {value.year}"
     return text
 

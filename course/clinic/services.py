@@ -32,7 +32,7 @@ from ..models import (
     User,
 )
 from ..pacing import OverrideEvent, ProgramState, local_midnight_after, program_state
-from ..triage import PatientActivity, Signal, signals, sort_key
+from ..triage import SILENT_AFTER, STALLED_AFTER, PatientActivity, Signal, signals, sort_key
 
 SAFETY_KINDS = ("crisis", "red_flag")
 DAY = timedelta(days=1)
@@ -233,20 +233,22 @@ def caseload(
             today,
         )
         # Everything above changes by time alone only when the local day turns (pain windows, module
-        # openings) or when a whole day passes since one of these moments ("Silent for 9 days").
+        # openings), when the patient falls silent or stalls, and then each whole day ("Silent for 9 days").
         opened = working.opened_at if working else None
-        moments = (row.last_active or enrollment.started_at, opened, last_step)
+        moments = [(row.last_active or enrollment.started_at, SILENT_AFTER)]
+        moments += [(m, STALLED_AFTER) for m in (opened, last_step) if m is not None]
         row.fresh_until = min(
-            [local_midnight_after(now, 1, tz)] + [_next_whole_day(m, now) for m in moments if m is not None]
+            [local_midnight_after(now, 1, tz)] + [_next_day_counted(m, after, now) for m, after in moments]
         )
         rows.append(row)
     rows.sort(key=lambda r: sort_key(r.signals, r.name))
     return rows
 
 
-def _next_whole_day(since: datetime, now: datetime) -> datetime:
-    """The first moment after `now` at which a whole number of days will have passed since `since`."""
-    return since + ((now - since) // DAY + 1) * DAY
+def _next_day_counted(since: datetime, after: timedelta, now: datetime) -> datetime:
+    """The first moment after `now` when a whole number of days, `after` or more, will have passed since
+    `since`: when a day count starting at `after` ("Silent for 7 days") appears or changes."""
+    return since + max(after // DAY, (now - since) // DAY + 1) * DAY
 
 
 def _completions(

@@ -183,25 +183,30 @@ def test_a_check_in_through_the_app_updates_the_row(
 def test_rows_stay_true_as_time_passes(
     app: Flask, db: Session, therapist: User, make_patient: Callable[..., User], clock: FrozenClock
 ) -> None:
-    """Walk 40 days in uneven steps with patients in five time zones; no write happens during the walk,
+    """Walk 28 days in uneven steps with patients in five time zones; no write happens during the walk,
     so only `fresh_until` keeps the stored rows true (silent after 7 days, stalled after 10, pain windows
     moving at each local midnight, modules opening at local midnight)."""
     now = clock()
     zones = ["UTC", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata", "Europe/London"]
     for i, zone in enumerate(zones):
-        start = now - timedelta(days=3 + 2 * i, hours=5 * i)
+        # Patient i last checked in i days ago, so each falls silent on a different day of the walk; those
+        # with no step done for a while stall first.
+        start = now - timedelta(days=12 + i, hours=5 * i)
         patient = make_patient(therapist, name=f"P{i}", started_at=start, timezone=zone)
         for step in ("intro", "alarm", "evidence")[: i % 4]:
-            complete(db, patient, "first", step, start + timedelta(hours=30 + i))
-        for day in range(12):
+            complete(db, patient, "first", step, start + timedelta(hours=30 + 20 * i))
+        for day in range(11, i - 1, -1):
             local = (now - timedelta(days=day)).date()
-            at = datetime.combine(local, time(12), tzinfo=UTC) - timedelta(hours=i)
+            at = datetime.combine(local, time(12), tzinfo=UTC) - timedelta(hours=3 * i)
             checkin(db, patient, local, (day * (i + 1)) % 11 if day < 4 else 1, min(at, now))
+    make_patient(therapist, name="New", started_at=now - timedelta(days=2, hours=7), timezone="Asia/Tokyo")
     raise_alert(db, enrollment_of(db, patient), "crisis", now=now, details={"source": "test"})
     db.commit()
     changes = 0
     previous = agree(db, app, therapist, clock())
-    for hours in [1, 2, 5, 7, 3, 11, 13, 17, 19, 23, 24, 29, 31, 37, 41, 43] * 3:
+    # Steps shorter than the hours between a threshold (7 days silent, 10 days stalled, each further day)
+    # and the next local midnight, so a row kept past its change is seen.
+    for hours in [1, 2, 3, 2, 1, 3] * 55:
         clock.advance(hours=hours, minutes=7)
         shown = agree(db, app, therapist, clock())
         changes += shown != previous
