@@ -22,7 +22,7 @@ from ..content.model import Catalog
 from ..db import get_db
 from ..enrollment import create_invite, record_override
 from ..journal.forms import CommentForm
-from ..journal.services import JournalError, add_comment, is_unread, shared_entries
+from ..journal.services import JournalError, add_comment, is_unread
 from ..learn.services import program_for
 from ..mail import send_mail
 from ..models import (
@@ -35,11 +35,13 @@ from ..models import (
     Role,
     StepProgress,
     StepStatus,
+    User,
 )
 from ..safety import RED_FLAGS
 from . import bp, summary
 from .forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
-from .services import FILTERS, add_note, caseload_csv, latest_scores, timeline
+from .history import patient_history, program_of, shared_entries_with_replies, timeline
+from .services import FILTERS, add_note, caseload_csv, latest_scores
 from .services import caseload as caseload_rows
 
 
@@ -180,23 +182,30 @@ def invites() -> BaseResponse | tuple[str, int]:
 @bp.get("/patients/<int:patient_id>")
 @role_required(Role.THERAPIST)
 def patient(patient_id: int) -> str:
-    """One patient: alerts, progress, timeline, charts, shared entries, and the therapist's actions."""
+    """One patient: alerts, progress, timeline, charts, shared entries, and the therapist's actions.
+
+    A fixed number of statements however long the patient's history (see course/clinic/history.py)."""
     db = get_db()
     now = clock.now()
-    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    # The patient with their enrollment in one statement (`enrollment_for_therapist` would need a second one
+    # for the patient); who may see it is decided as everywhere, by `therapist_may_see`.
+    person = db.get(User, patient_id)
+    enrollment = person.enrollment if person is not None else None
+    if enrollment is None or not therapist_may_see(current_user, enrollment):
+        abort(404)
     catalog: Catalog = current_app.extensions["course.catalog"]
-    state = program_for(db, enrollment, catalog, now)
+    history = patient_history(db, enrollment)
     record(db, current_user, patient_id, "view_patient", now=now)
     from ..tracking.routes import evidence_page
 
     return render_template(
         "clinic/patient.html",
         enrollment=enrollment,
-        state=state,
+        state=program_of(history, enrollment, catalog, now),
         catalog=catalog,
-        entries=shared_entries(db, enrollment),
+        entries=shared_entries_with_replies(db, enrollment),
         is_unread=is_unread,
-        events=timeline(db, enrollment, catalog),
+        events=timeline(history, catalog),
         histories=histories(
             db,
             enrollment,
