@@ -1,5 +1,5 @@
-"""The therapist's workspace: the caseload (a fixed number of queries, whatever its size), a patient's
-timeline, and the actions a therapist takes. Triage rules live in course/triage.py."""
+"""The therapist's workspace: the caseload (a fixed number of queries, whatever its size) and the actions a
+therapist takes. Triage rules live in course/triage.py; a patient's timeline in course/clinic/history.py."""
 
 from __future__ import annotations
 
