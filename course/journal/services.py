@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..activity import touch
 from ..alerts import raise_alert
-from ..models import Comment, Enrollment, JournalEntry, JournalRevision, PendingSubmission, User
+from ..models import Comment, JournalEntry, JournalRevision, PendingSubmission, User
 from ..safety import crisis_language
 
 MAX_LENGTH = 50_000
@@ -197,22 +197,6 @@ def list_entries(
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards so a search for '50%' finds exactly that."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def shared_entries(db: Session, enrollment: Enrollment) -> list[JournalEntry]:
-    """What the patient chose to share with their therapist, newest first."""
-    return list(
-        db.scalars(
-            select(JournalEntry)
-            .where(
-                JournalEntry.patient_id == enrollment.patient_id,
-                JournalEntry.shared.is_(True),
-                JournalEntry.deleted_at.is_(None),
-            )
-            .options(selectinload(JournalEntry.comments))
-            .order_by(JournalEntry.shared_at.desc())
-        )
-    )
 
 
 def is_unread(entry: JournalEntry) -> bool:
