@@ -10,7 +10,6 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from . import clock
-from .forms import EmptyForm
 
 
 def user_zone(user: Any = None) -> ZoneInfo:
@@ -59,5 +58,4 @@ def register_templating(app: Flask) -> None:
             "program_title": app.extensions["course.catalog"].title,
             "crisis_line": app.config["COURSE_CRISIS_LINE"],
             "emergency_number": app.config["COURSE_EMERGENCY_NUMBER"],
-            "signout_form": EmptyForm(),
         }
