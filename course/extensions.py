@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,3 +19,12 @@ csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI: Redis (redis://...) when several servers share the counters,
 # memory otherwise. Limits are declared on the views that need them (sign-in, password reset).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reads_are_never_limited() -> bool:
+    """Every limit guards a POST (sign-in, password reset), so pages skip the limiter's lookups (~25 us each).
+
+    A test (tests/security/test_sessions_and_passwords.py) checks that every declared limit names only POST.
+    """
+    return request.method in ("GET", "HEAD", "OPTIONS")

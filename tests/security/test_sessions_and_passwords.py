@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_limiter.util import get_qualified_name
 
 from course import create_app
 from course.accounts import password_problem
 from course.clock import FrozenClock
+from course.extensions import limiter
 from course.models import User
 from tests.conftest import TEST_PASSWORD
 
@@ -30,6 +32,22 @@ def test_login_rate_limited_per_account_without_revealing_existence(
     assert limited.status_code == 429
     assert "Please wait a moment" in limited.data.decode()
     assert attempt(client, "someone.else@example.org").status_code == 422  # another account is not blocked
+
+
+def test_every_rate_limit_guards_posts_only_so_pages_can_skip_the_limiter(app: Flask) -> None:
+    # course.extensions exempts GET/HEAD/OPTIONS from the limiter; a limit on a read would be silently off.
+    with app.test_request_context("/"):
+        limited = {
+            endpoint: sorted({tuple(limit.methods or ("any",)) for limit in limits})
+            for endpoint, view in app.view_functions.items()
+            if (limits := limiter.limit_manager.decorated_limits(get_qualified_name(view)))
+        }
+    assert limited == {"auth.login": [("post",)], "auth.reset_request": [("post",)]}
+
+
+def test_sign_in_page_still_shown_while_its_posts_are_limited(client: Any) -> None:
+    assert [attempt(client, "nobody@example.org").status_code for _ in range(6)][-1] == 429
+    assert client.get("/auth/login").status_code == 200
 
 
 def test_login_successes_do_not_count_towards_the_limit(
