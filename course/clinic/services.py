@@ -9,7 +9,7 @@ import hmac
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, union_all
@@ -263,8 +263,6 @@ def _completions(
 
 def _as_utc(value: Any) -> datetime:
     """An aggregate loses the column type on SQLite; values come back as naive UTC (or text)."""
-    from datetime import UTC
-
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
