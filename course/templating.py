@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from . import clock
@@ -48,6 +50,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["done_ids"] = lambda done, slug: [step for (module, step) in done if module == slug]
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -59,3 +62,32 @@ def register_templating(app: Flask) -> None:
             "crisis_line": app.config["COURSE_CRISIS_LINE"],
             "emergency_number": app.config["COURSE_EMERGENCY_NUMBER"],
         }
+
+
+def remembered_url_for(app: Flask) -> Callable[..., str]:
+    """`url_for` for templates, remembering each built URL in this process.
+
+    A page links to the same few URLs on every request (the header alone has a dozen), and building one costs
+    more than looking it up. The result depends only on the endpoint, its values and where the app is mounted
+    (the script root), so those are the key. Not remembered: relative endpoints ('.x', which depend on the
+    current blueprint), special arguments (_external, _anchor...), unhashable values, and everything once an
+    app or blueprint registers url_defaults (which may read the request).
+    """
+
+    @lru_cache(maxsize=4096)
+    def build(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+        return url_for(endpoint, **dict(values))
+
+    def url_for_template(endpoint: str, **values: Any) -> str:
+        if (
+            endpoint[:1] == "."
+            or any(key[:1] == "_" for key in values)
+            or (app.url_default_functions and any(app.url_default_functions.values()))
+        ):
+            return url_for(endpoint, **values)
+        try:
+            return build(request.script_root, endpoint, tuple(sorted(values.items())) if values else ())
+        except TypeError:  # an unhashable value
+            return url_for(endpoint, **values)
+
+    return url_for_template
