@@ -14,6 +14,7 @@ Only rows of the therapist being viewed are refreshed, on view. A refresh writes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,8 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    String,
     Table,
     and_,
     bindparam,
@@ -38,6 +41,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, UOWTransaction
 
 from ..content.model import Catalog
+from ..db import UTCDateTime
 from ..models import (
     Alert,
     CaseloadEntry,
@@ -136,7 +140,7 @@ def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> in
     return len(values)
 
 
-def _stale(now: datetime, key: str) -> ColumnElement[bool]:
+def _stale(now: Any, key: Any) -> ColumnElement[bool]:
     """A row that is missing, marked by a write, outlived by time, computed in the future or for other
     content."""
     return or_(
@@ -184,34 +188,28 @@ def page(
 ) -> Page:
     """Refresh what is stale, then one page of rows, most in need first, with the filter and name search.
     Three statements when every row is fresh."""
-    key = content_key(catalog)
-    chosen = _filter(kind, query)
-    total, matching, stale = _counts(db, therapist, chosen, now, key)
+    needle = query.strip().casefold()
+    counting, listing = _statements(db.get_bind().dialect.name, kind, bool(needle))
+    params: dict[str, Any] = {
+        "therapist": therapist.id,
+        "now": now,
+        "key": content_key(catalog),
+        "pattern": "%" + _escape_like(needle) + "%",
+    }
+    total, matching, stale = db.execute(counting, params).one()
     if stale:
         refresh(db, therapist, catalog, now)
-        total, matching, stale = _counts(db, therapist, chosen, now, key)
+        total, matching, stale = db.execute(counting, params).one()
     pages = max(1, -(-int(matching) // PAGE_SIZE))
     number = min(max(1, number), pages)
-    found = db.execute(
-        select(*_LISTED)
-        .join(Enrollment, Enrollment.id == CaseloadEntry.enrollment_id)
-        .join(User, User.id == Enrollment.patient_id)
-        .where(Enrollment.therapist_id == therapist.id, chosen)
-        .order_by(
-            CaseloadEntry.rank,
-            _bytewise(db, CaseloadEntry.sort_name),
-            _bytewise(db, User.display_name),
-            Enrollment.id,
-        )
-        .limit(PAGE_SIZE)
-        .offset((number - 1) * PAGE_SIZE)
-    ).all()
-    lines = [
-        Line(**{**row._mapping, "signals": [Signal(*signal) for signal in row.signals]}) for row in found
-    ]
+    found: list[Any] = list(
+        db.execute(listing, {**params, "limit": PAGE_SIZE, "offset": (number - 1) * PAGE_SIZE})
+    )
+    lines = [Line(*row[:4], [Signal(*signal) for signal in row[4]], *row[5:]) for row in found]  # type: ignore[call-arg]
     return Page(lines, int(total), int(matching), number, pages)
 
 
+# In the order of `Line`'s fields.
 _LISTED = (
     Enrollment.patient_id,
     User.display_name.label("name"),
@@ -231,25 +229,41 @@ _LISTED = (
 )
 
 
-def _counts(
-    db: Session, therapist: User, chosen: ColumnElement[bool], now: datetime, key: str
-) -> tuple[int, int, int]:
-    """All of the therapist's patients, those the filter keeps, and those whose row must be recomputed."""
-    total, matching, stale = db.execute(
+@functools.cache
+def _statements(dialect: str, kind: str, search: bool) -> tuple[Any, Any]:
+    """The counting and listing statements for one filter, built once per process (parameters: therapist,
+    now, key, pattern, limit, offset)."""
+    chosen = _filter(kind, search)
+    stale = _stale(bindparam("now", type_=UTCDateTime()), bindparam("key", type_=String()))
+    counting = (
         select(
             func.count(Enrollment.id),
             func.count(CaseloadEntry.enrollment_id).filter(chosen),
-            func.count(Enrollment.id).filter(_stale(now, key)),
+            func.count(Enrollment.id).filter(stale),
         )
         .select_from(Enrollment)
         .outerjoin(CaseloadEntry, CaseloadEntry.enrollment_id == Enrollment.id)
-        .where(Enrollment.therapist_id == therapist.id)
-    ).one()
-    return int(total), int(matching), int(stale)
+        .where(Enrollment.therapist_id == bindparam("therapist"))
+    )
+    listing = (
+        select(*_LISTED)
+        .join(Enrollment, Enrollment.id == CaseloadEntry.enrollment_id)
+        .join(User, User.id == Enrollment.patient_id)
+        .where(Enrollment.therapist_id == bindparam("therapist"), chosen)
+        .order_by(
+            CaseloadEntry.rank,
+            _bytewise(dialect, CaseloadEntry.sort_name),
+            _bytewise(dialect, User.display_name),
+            Enrollment.id,
+        )
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
+    )
+    return counting, listing
 
 
-def _filter(kind: str, query: str) -> ColumnElement[bool]:
-    """The caseload filters (see services.FILTERS) and a name search, as SQL."""
+def _filter(kind: str, search: bool) -> ColumnElement[bool]:
+    """The caseload filters (see services.FILTERS) and a name search (the `pattern` parameter), as SQL."""
     conditions: list[ColumnElement[bool]] = []
     if kind == "alerts":
         conditions.append(CaseloadEntry.open_alerts > 0)
@@ -259,15 +273,19 @@ def _filter(kind: str, query: str) -> ColumnElement[bool]:
         conditions.append(CaseloadEntry.finished.is_(True))
     elif kind == "paused":
         conditions.append(Enrollment.paused.is_(True))
-    needle = query.strip().casefold()
-    if needle:
-        conditions.append(CaseloadEntry.sort_name.contains(needle, autoescape=True))
+    if search:
+        conditions.append(CaseloadEntry.sort_name.like(bindparam("pattern", type_=String()), escape="\\"))
     return and_(true(), *conditions) if conditions else true()
 
 
-def _bytewise(db: Session, column: Any) -> Any:
+def _escape_like(text: str) -> str:
+    """Escape LIKE's wildcards so a search for '50%' or 'a_b' finds exactly that."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _bytewise(dialect: str, column: Any) -> Any:
     """Order by code point, as Python does, not by the database's locale."""
-    return column.collate("C") if db.get_bind().dialect.name == "postgresql" else column
+    return column.collate("C") if dialect == "postgresql" else column
 
 
 def _changed(obj: Any, *names: str) -> bool:

@@ -314,3 +314,24 @@ def _rezone(db: Session, patient: User, zone: str) -> None:
 def _pem(db: Session, patient: User) -> None:
     enrollment_of(db, patient).pem = True
     db.commit()
+
+
+def test_name_search_is_literal_and_ignores_case(
+    app: Flask, db: Session, therapist: User, make_patient: Callable[..., User], clock: FrozenClock
+) -> None:
+    for name in ("Ann 50% Lee", "Ann 5000 Lee", "Bo_b", "Bosb", "Jörg Straße", "Sam O'Neil"):
+        make_patient(therapist, name=name)
+    catalog = app.extensions["course.catalog"]
+
+    def found(query: str) -> list[str]:
+        return sorted(
+            line.name for line in summary.page(db, therapist, catalog, clock(), "all", query, 1).lines
+        )
+
+    assert found("50%") == ["Ann 50% Lee"]
+    assert found("o_b") == ["Bo_b"]
+    assert found("STRASSE") == ["Jörg Straße"]
+    assert found("  jÖRG ") == ["Jörg Straße"]
+    assert found("o'n") == ["Sam O'Neil"]
+    assert found("\\") == []
+    assert len(found("")) == 6
