@@ -108,6 +108,7 @@ def test_caseload_sorted_by_need(
     raise_alert(db, enrollment_of(db, safety), "crisis", now=clock(), details={"source": "journal"})
     db.commit()
     page = client.get("/clinic/").data.decode()
+    assert f'<a href="/clinic/patients/{safety.id}">Safety Sue</a>' in page
     # Safety first, then worsening; Carla (stalled: no step in 30 days) and Sam (silent) share the next rank.
     order = [page.index(name) for name in ("Safety Sue", "Worse Will", "Calm Carla", "Silent Sam")]
     assert order == sorted(order)
