@@ -75,8 +75,8 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
     """
 
     @lru_cache(maxsize=4096)
-    def build(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
-        return url_for(endpoint, **dict(values))
+    def build(script_root: str, endpoint: str, values: tuple[tuple[str, type, Any], ...]) -> str:
+        return url_for(endpoint, **{key: value for key, _type, value in values})
 
     def url_for_template(endpoint: str, **values: Any) -> str:
         if (
@@ -86,7 +86,9 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
         ):
             return url_for(endpoint, **values)
         try:
-            return build(request.script_root, endpoint, tuple(sorted(values.items())) if values else ())
+            # The type is part of the key: True == 1 as a key, but they are different links.
+            key = tuple((name, type(value), value) for name, value in sorted(values.items()))
+            return build(request.script_root, endpoint, key)
         except TypeError:  # an unhashable value
             return url_for(endpoint, **values)
 

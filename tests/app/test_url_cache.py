@@ -49,6 +49,13 @@ def test_template_url_for_special_arguments_and_relative_endpoints_still_work(ap
         )
 
 
+def test_template_url_for_equal_but_different_values_get_their_own_links(app: Flask) -> None:
+    remembered = app.jinja_env.globals["url_for"]
+    with app.test_request_context("/"):
+        links = [remembered("learn.home", page=value) for value in (1, True, 1.0, "1")]
+    assert links == ["/learn/?page=1", "/learn/?page=True", "/learn/?page=1.0", "/learn/?page=1"]
+
+
 def test_pages_rendered_under_a_mount_point_link_within_it(
     app: Flask, client: Any, make_patient: Callable[..., User], login: Callable[[User], None]
 ) -> None:
