@@ -78,21 +78,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        # The old XSS auditor is gone from browsers and was itself exploitable; OWASP advises turning it off.
-        response.headers.setdefault("X-XSS-Protection", "0")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Added in one pass, a view's own value winning: eight Headers.setdefault calls (each scanning the
+        # list case-insensitively) cost more than the rest of a small response.
+        present = {name.lower() for name, _value in response.headers.items()}
+        headers = response.headers
+        for name, lower, value in SECURITY_HEADERS:
+            if lower not in present:
+                headers.add(name, value)
+        if response.mimetype == "text/html" and "cache-control" not in present:
+            headers.add("Cache-Control", "no-store")
+        if app.config.get("SESSION_COOKIE_SECURE") and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     @app.before_request
@@ -114,6 +110,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return None
 
     return app
+
+
+SECURITY_HEADERS = tuple(
+    (name, name.lower(), value)
+    for name, value in (
+        (
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        # The old XSS auditor is gone from browsers and was itself exploitable; OWASP advises turning it off.
+        ("X-XSS-Protection", "0"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
+)
 
 
 def home_endpoint(user: Any) -> str:

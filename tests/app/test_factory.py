@@ -89,6 +89,33 @@ def test_security_headers_on_every_page(client: Any) -> None:
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_security_headers_each_once_and_a_views_own_value_kept(app: Flask, client: Any) -> None:
+    app.add_url_rule(
+        "/own-headers",
+        "own_headers",
+        lambda: ("<p>x</p>", 200, {"X-Frame-Options": "SAMEORIGIN", "cache-control": "private"}),
+    )
+    page = client.get("/auth/login").headers
+    for name in (
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "X-Frame-Options",
+        "X-XSS-Protection",
+        "Permissions-Policy",
+        "Cache-Control",
+    ):
+        assert len(page.getlist(name)) == 1, name
+    assert page["X-Frame-Options"] == "DENY"
+    assert page["Cache-Control"] == "no-store"
+    own = client.get("/own-headers").headers
+    assert own.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert own.getlist("Cache-Control") == ["private"]
+    assert own["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/healthz").headers.getlist("Cache-Control") == ["no-store"]
+    assert "Strict-Transport-Security" not in page  # plain http in tests
+
+
 def test_unknown_page_is_friendly_404(client: Any) -> None:
     response = client.get("/no/such/page")
     assert response.status_code == 404
