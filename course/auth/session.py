@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import get_db
 from ..extensions import login_manager
@@ -23,4 +24,8 @@ def load_user(identity: str) -> User | None:
     user = get_db().execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.active or user.session_version != int(version):
         return None
+    if user.enrollment is not None:
+        # The joined load fills user.enrollment but not the way back; pages read enrollment.patient (for the
+        # time zone), which would otherwise go through the lazy loader to find this same object.
+        set_committed_value(user.enrollment, "patient", user)
     return user
