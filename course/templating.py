@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from . import clock
@@ -70,8 +70,9 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
     A page links to the same few URLs on every request (the header alone has a dozen), and building one costs
     more than looking it up. The result depends only on the endpoint, its values and where the app is mounted
     (the script root), so those are the key. Not remembered: relative endpoints ('.x', which depend on the
-    current blueprint), special arguments (_external, _anchor...), unhashable values, and everything once an
-    app or blueprint registers url_defaults (which may read the request).
+    current blueprint), special arguments (_external, _anchor...), unhashable values, anything outside a
+    request (an email rendered by a command), and everything once an app or blueprint registers url_defaults
+    (which may read the request).
     """
 
     @lru_cache(maxsize=4096)
@@ -81,6 +82,7 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
     def url_for_template(endpoint: str, **values: Any) -> str:
         if (
             endpoint[:1] == "."
+            or not has_request_context()
             or any(key[:1] == "_" for key in values)
             or (app.url_default_functions and any(app.url_default_functions.values()))
         ):

@@ -64,3 +64,10 @@ def test_pages_rendered_under_a_mount_point_link_within_it(
     mounted = client.get("/learn/", base_url="http://localhost/prefix/").data.decode()
     assert 'href="/prefix/learn/first"' in mounted
     assert 'href="/learn/first"' not in mounted
+
+
+def test_template_url_for_outside_a_request_builds_like_flask(app: Flask) -> None:
+    app.config["SERVER_NAME"] = "course.example.org"
+    with app.app_context():
+        page = app.jinja_env.from_string("{{ url_for('learn.home') }} {{ url_for('learn.home') }}").render()
+        assert page == f"{url_for('learn.home')} {url_for('learn.home')}"
