@@ -55,3 +55,30 @@ def test_csrf_sign_out_needs_token(
     login(make_therapist())
     client.post("/auth/logout")
     assert client.get("/clinic/").status_code == 200
+
+
+def test_csrf_sign_out_token_from_a_patient_page_signs_out(
+    client: Any, make_patient: Callable[..., User], login: Callable[[User], None]
+) -> None:
+    login(make_patient())
+    page = client.get("/learn/first/intro").data
+    # The header's sign-out form and the step's form carry the same token, written without a form object.
+    tokens = re.findall(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert len(tokens) == 2
+    assert len(set(tokens)) == 1
+    assert client.post("/auth/logout", data={"csrf_token": token_from(page)}).status_code == 302
+    assert client.get("/learn/").status_code == 302  # signed out: back to the sign-in page
+
+
+def test_patient_pages_read_without_rewriting_the_session_cookie(
+    client: Any, make_patient: Callable[..., User]
+) -> None:
+    patient = make_patient()
+    token = token_from(client.get("/auth/login").data)
+    data = {"email": patient.email, "password": TEST_PASSWORD, "csrf_token": token}
+    assert client.post("/auth/login", data=data).status_code == 302
+    client.get("/learn/")  # the first page after sign-in stores a fresh CSRF secret in the session
+    for path in ("/learn/", "/learn/first", "/learn/first/intro", "/learn/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, path
