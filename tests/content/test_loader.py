@@ -161,3 +161,11 @@ def test_load_real_program_is_fast_and_valid() -> None:
     elapsed = time.perf_counter() - started
     assert len(catalog.modules) == 8
     print(f"loaded {sum(len(m.steps) for m in catalog.modules)} steps in {elapsed * 1000:.0f} ms")
+
+
+def test_outline_per_path_worked_out_once_and_keyed_by_path() -> None:
+    catalog = load_catalog(FIXTURE)
+    standard, pacing = catalog.outline("standard"), catalog.outline("pacing")
+    assert catalog.outline("standard") is standard  # remembered
+    assert standard != pacing  # the third module has one step per path
+    assert standard == tuple((m.slug, tuple(s.id for s in m.steps_for("standard"))) for m in catalog.modules)
