@@ -91,6 +91,9 @@ class Server:
             self.process.wait(timeout=30)
 
 
+USER_AGENT = "course-bench/1 (like a phone browser)"
+
+
 class Browser:
     """A cookie-keeping client that fills CSRF tokens like a browser would."""
 
@@ -99,6 +102,9 @@ class Browser:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
         )
+        # One User-Agent for every request of a session, as a browser sends (wrk sends it too): Flask-Login's
+        # session protection would otherwise see a new client on each request and rewrite the cookie.
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(self, path: str) -> tuple[int, str]:
         return self._open(urllib.request.Request(self.base + path))

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, event, func, select, text
 
-from bench.common import Browser, Server
+from bench.common import USER_AGENT, Browser, Server
 from bench.seed import PASSWORD, seed
 from course.config import normalise_database_url
 from course.models import CheckIn, Enrollment, StepProgress, User
@@ -50,7 +50,7 @@ def _ms(text: str) -> float:
 def wrk(
     url: str, cookie: str | None, seconds: int, script: Path | None = None
 ) -> tuple[float, float, float, int]:
-    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency"]
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     if script:
