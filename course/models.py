@@ -14,6 +14,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -473,17 +474,27 @@ class CaseloadEntry(Base):
     """
 
     __tablename__ = "caseload_entries"
+    # A page of the caseload is read straight off this index, most in need first.
+    __table_args__ = (
+        Index("ix_caseload_entries_order", "therapist_id", "rank", "order_key", "enrollment_id"),
+    )
 
     enrollment_id: Mapped[int] = mapped_column(
         ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True
     )
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The therapist when the row was computed; the caseload also checks the enrollment's therapist.
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime | None] = mapped_column(default=None)
     fresh_until: Mapped[datetime | None] = mapped_column(default=None)  # None: stale
     content_key: Mapped[str] = mapped_column(String(64), default="")
     rank: Mapped[int] = mapped_column(Integer, default=0)
-    sort_name: Mapped[str] = mapped_column(String(200), default="")
+    sort_name: Mapped[str] = mapped_column(String(200), default="")  # the name casefolded, for search
+    # The name casefolded, then as written: byte order (collation "C" on PostgreSQL) is Python's order.
+    order_key: Mapped[str] = mapped_column(
+        String(401).with_variant(String(401, collation="C"), "postgresql"), default=""
+    )
     week: Mapped[int] = mapped_column(Integer, default=0)
     module_title: Mapped[str] = mapped_column(String(200), default="")
     steps_done: Mapped[int] = mapped_column(Integer, default=0)

@@ -123,11 +123,7 @@ def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> in
     rows = caseload(db, therapist, catalog, now, where=_stale(now, key))
     if not rows:
         return 0
-    missing = [
-        {"enrollment_id": r.enrollment.id, "patient_id": r.enrollment.patient_id, "version": 0}
-        for r in rows
-        if r.version is None
-    ]
+    missing = [_new_row(r.enrollment) for r in rows if r.version is None]
     if missing:  # enrollments written without the ORM (bulk loads): give them a row to keep
         db.execute(_insert_ignoring_existing(db), missing)
     values = [_values(row, row.version or 0, key, now) for row in rows]
@@ -159,7 +155,7 @@ def _insert_ignoring_existing(db: Session) -> Any:
 
 
 def _values(row: CaseRow, version: int, key: str, now: datetime) -> dict[str, Any]:
-    rank, sort_name, _ = sort_key(row.signals, row.name)
+    rank, sort_name, name = sort_key(row.signals, row.name)
     return {
         "e_id": row.enrollment.id,
         "e_version": version,
@@ -167,7 +163,9 @@ def _values(row: CaseRow, version: int, key: str, now: datetime) -> dict[str, An
         "fresh_until": row.fresh_until,
         "content_key": key,
         "rank": rank,
+        "therapist_id": row.enrollment.therapist_id,
         "sort_name": sort_name,
+        "order_key": f"{sort_name}\x01{name}",
         "week": row.week,
         "module_title": row.module_title,
         "steps_done": row.steps_done,
@@ -249,13 +247,12 @@ def _statements(dialect: str, kind: str, search: bool) -> tuple[Any, Any]:
         select(*_LISTED)
         .join(Enrollment, Enrollment.id == CaseloadEntry.enrollment_id)
         .join(User, User.id == Enrollment.patient_id)
-        .where(Enrollment.therapist_id == bindparam("therapist"), chosen)
-        .order_by(
-            CaseloadEntry.rank,
-            _bytewise(dialect, CaseloadEntry.sort_name),
-            _bytewise(dialect, User.display_name),
-            Enrollment.id,
+        .where(
+            CaseloadEntry.therapist_id == bindparam("therapist"),
+            Enrollment.therapist_id == bindparam("therapist"),
+            chosen,
         )
+        .order_by(CaseloadEntry.rank, CaseloadEntry.order_key, CaseloadEntry.enrollment_id)
         .limit(bindparam("limit", type_=Integer()))
         .offset(bindparam("offset", type_=Integer()))
     )
@@ -283,9 +280,14 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _bytewise(dialect: str, column: Any) -> Any:
-    """Order by code point, as Python does, not by the database's locale."""
-    return column.collate("C") if dialect == "postgresql" else column
+def _new_row(enrollment: Enrollment) -> dict[str, Any]:
+    """A stale row for an enrollment that has none yet."""
+    return {
+        "enrollment_id": enrollment.id,
+        "patient_id": enrollment.patient_id,
+        "therapist_id": enrollment.therapist_id,
+        "version": 0,
+    }
 
 
 def _changed(obj: Any, *names: str) -> bool:
@@ -307,7 +309,7 @@ def _invalidate(session: Session, _flush: UOWTransaction) -> None:
         elif isinstance(obj, Enrollment):
             enrollments.add(obj.id)
             if obj in session.new:
-                new_rows.append({"enrollment_id": obj.id, "patient_id": obj.patient_id, "version": 0})
+                new_rows.append(_new_row(obj))
         elif isinstance(obj, User) and _changed(obj, "display_name", "timezone"):
             patients.add(obj.id)
     enrollments.discard(None)  # type: ignore[arg-type,unused-ignore]
