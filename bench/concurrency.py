@@ -1,5 +1,7 @@
 """Nothing is lost under load: N patients save check-ins and journal entries at once against gunicorn with
-several workers, then every row is checked. Prints the counts; exits 1 on any error or missing row.
+several workers, while two therapist sessions keep opening the caseload (each view refreshes the rows those
+writes marked stale, racing with them); then every row is checked, and the caseload's stored rows must equal a
+full computation. Prints the counts; exits 1 on any error, missing row or stale caseload row.
 
     .venv/bin/python bench/concurrency.py --patients 50 --seconds 60            # SQLite in a temp folder
     .venv/bin/python bench/concurrency.py --database-url postgresql://...       # a database it may empty
@@ -114,6 +116,54 @@ def patient_loop(
             results["journal entries saved" if status == 302 else "errors"] += 1
 
 
+def therapist_loop(base: str, until: float, results: Counter[str], lock: threading.Lock) -> None:
+    browser = Browser(base)
+    status, _ = browser.post(
+        "/auth/login", {"email": "t@example.org", "password": PASSWORD}, form_page="/auth/login"
+    )
+    with lock:
+        results["login ok" if status == 302 else "errors"] += 1
+    while time.monotonic() < until:
+        status, _ = browser.get("/clinic/")
+        with lock:
+            results["caseload views" if status == 200 else "errors"] += 1
+
+
+def caseload_disagreements(url: str, folder: str) -> int:
+    """Rows the caseload would show (stale ones refreshed) that differ from a full computation."""
+    from course import clock, create_app
+    from course.clinic import summary
+    from course.clinic.services import caseload
+    from course.db import get_db
+
+    app = create_app(
+        {"SECRET_KEY": "x", "DATABASE_URL": url, "INSTANCE_PATH": folder, "COURSE_ENV": "production"}
+    )
+    with app.app_context():
+        db = get_db()
+        therapist = db.scalars(select(User).where(User.email == "t@example.org")).one()
+        catalog = app.extensions["course.catalog"]
+        now = clock.now()
+        shown = []
+        number, pages = 1, 1
+        while number <= pages:
+            found = summary.page(db, therapist, catalog, now, "all", "", number)
+            shown += found.lines
+            pages = found.pages
+            number += 1
+        fields = ("patient_id", "name", "finished", "week", "steps_done", "checkins_7d", "pain_week")
+
+        def key(row: object) -> tuple[object, ...]:
+            texts = tuple(s.text for s in row.signals)  # type: ignore[attr-defined]
+            return (*(getattr(row, f) for f in fields), row.unread, texts)  # type: ignore[attr-defined]
+
+        full = {key(row) for row in caseload(db, therapist, catalog, now)}
+        wrong = sum(1 for row in shown if key(row) not in full) + abs(len(shown) - len(full))
+        db.rollback()
+    app.extensions["course.engine"].dispose()
+    return wrong
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -135,6 +185,10 @@ def main() -> int:
                 threading.Thread(target=patient_loop, args=(server.url, i, until, results, last_pain, lock))
                 for i in range(args.patients)
             ]
+            threads += [
+                threading.Thread(target=therapist_loop, args=(server.url, until, results, lock))
+                for _ in range(2)
+            ]
             started = time.monotonic()
             for thread in threads:
                 thread.start()
@@ -147,24 +201,29 @@ def main() -> int:
             checkins = {row.patient_id: row.pain for row in db.scalars(select(CheckIn))}
             emails = {u.id: u.email for u in db.scalars(select(User))}
         engine.dispose()
+        stale_rows = caseload_disagreements(url, folder)
     stored_pain = {int(emails[pid].split("@")[0][1:]): pain for pid, pain in checkins.items()}
     missing_checkins = sum(1 for i, pain in last_pain.items() if stored_pain.get(i) != pain)
     backend = url.split(":")[0]
     print(f"backend={backend} patients={args.patients} workers={args.workers} seconds={elapsed:.1f}")
     print(
         f"requests: logins={results['login ok']} check-ins={results['check-ins saved']} "
-        f"journal={results['journal entries saved']} errors={results['errors']}"
+        f"journal={results['journal entries saved']} caseload views={results['caseload views']} "
+        f"errors={results['errors']}"
     )
     print(
         f"rows: journal entries stored={entries} (saved {results['journal entries saved']}), "
         f"check-in rows={len(checkins)} (one per patient per day), "
-        f"last values wrong or missing={missing_checkins}"
+        f"last values wrong or missing={missing_checkins}, caseload rows differing from a full computation="
+        f"{stale_rows}"
     )
     ok = (
         results["errors"] == 0
         and entries == results["journal entries saved"]
         and missing_checkins == 0
         and len(checkins) == len(last_pain)
+        and stale_rows == 0
+        and results["caseload views"] > 0
     )
     print("result: OK" if ok else "result: FAILED")
     return 0 if ok else 1
