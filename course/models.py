@@ -507,3 +507,7 @@ class CaseloadEntry(Base):
     finished: Mapped[bool] = mapped_column(Boolean, default=False)
     inactive: Mapped[bool] = mapped_column(Boolean, default=False)
     signals: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+
+
+# The flush listener that marks caseload rows stale: here, so every process writing through the ORM has it.
+from . import staleness  # noqa: E402, F401

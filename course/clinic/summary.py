@@ -2,9 +2,9 @@
 page sorts, filters, counts and pages in SQL and computes rows only for patients whose row went stale.
 
 A row goes stale when
-- anything it is built from is written: every ORM flush is watched (`_invalidate`), so a check-in, a step,
-  a journal share or read, an alert, an override, an enrollment or a patient's name or time zone change marks
-  that patient's row, whatever code path wrote it;
+- anything it is built from is written: every ORM flush is watched (course/staleness.py), so a check-in, a
+  step, a journal share or read, an alert, an override, an enrollment or a patient's name or time zone change
+  marks that patient's row, whatever code path wrote it;
 - time alone could change it: `fresh_until` (see `services.caseload`), or the clock went backwards;
 - the program's content or this row format changed (`content_key`).
 
@@ -27,10 +27,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    event,
-    false,
     func,
-    inspect,
     or_,
     select,
     true,
@@ -38,28 +35,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session
 
 from ..content.model import Catalog
 from ..db import UTCDateTime
 from ..models import (
-    Alert,
     CaseloadEntry,
-    CheckIn,
     Enrollment,
-    JournalEntry,
-    ProgramOverride,
-    StepProgress,
     User,
 )
+from ..staleness import new_caseload_row
 from ..triage import Signal, sort_key
 from .services import PAGE_SIZE, CaseRow, caseload
 
 # Bump when what a row holds or how it is computed changes: every stored row is then recomputed once.
 ROW_FORMAT = "2"
 
-_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert)
-_BY_PATIENT = (CheckIn, JournalEntry)
 _entries = cast(Table, CaseloadEntry.__table__)
 
 
@@ -123,7 +114,7 @@ def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> in
     rows = caseload(db, therapist, catalog, now, where=_stale(now, key))
     if not rows:
         return 0
-    missing = [_new_row(r.enrollment) for r in rows if r.version is None]
+    missing = [new_caseload_row(r.enrollment) for r in rows if r.version is None]
     if missing:  # enrollments written without the ORM (bulk loads): give them a row to keep
         db.execute(_insert_ignoring_existing(db), missing)
     values = [_values(row, row.version or 0, key, now) for row in rows]
@@ -278,58 +269,3 @@ def _filter(kind: str, search: bool) -> ColumnElement[bool]:
 def _escape_like(text: str) -> str:
     """Escape LIKE's wildcards so a search for '50%' or 'a_b' finds exactly that."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _new_row(enrollment: Enrollment) -> dict[str, Any]:
-    """A stale row for an enrollment that has none yet."""
-    return {
-        "enrollment_id": enrollment.id,
-        "patient_id": enrollment.patient_id,
-        "therapist_id": enrollment.therapist_id,
-        "version": 0,
-    }
-
-
-def _changed(obj: Any, *names: str) -> bool:
-    state = inspect(obj)
-    return state.deleted or any(state.attrs[name].history.has_changes() for name in names)
-
-
-@event.listens_for(Session, "after_flush")
-def _invalidate(session: Session, _flush: UOWTransaction) -> None:
-    """Mark the rows of every patient whose data this flush wrote (and give new enrollments a row)."""
-    enrollments: set[int] = set()
-    patients: set[int] = set()
-    new_rows: list[dict[str, Any]] = []
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, _BY_ENROLLMENT):
-            enrollments.add(obj.enrollment_id)
-        elif isinstance(obj, _BY_PATIENT):
-            patients.add(obj.patient_id)
-        elif isinstance(obj, Enrollment):
-            enrollments.add(obj.id)
-            if obj in session.new:
-                new_rows.append(_new_row(obj))
-        elif isinstance(obj, User) and _changed(obj, "display_name", "timezone"):
-            patients.add(obj.id)
-    enrollments.discard(None)  # type: ignore[arg-type,unused-ignore]
-    patients.discard(None)  # type: ignore[arg-type,unused-ignore]
-    if not (enrollments or patients or new_rows):
-        return
-    connection = session.connection()
-    if enrollments or patients:
-        connection.execute(
-            update(_entries)
-            .where(
-                or_(
-                    _entries.c.enrollment_id.in_(enrollments) if enrollments else false(),
-                    _entries.c.patient_id.in_(patients) if patients else false(),
-                )
-            )
-            .values(fresh_until=None, version=_entries.c.version + 1)
-        )
-    if new_rows:
-        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        connection.execute(
-            insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"]), new_rows
-        )

@@ -1,0 +1,83 @@
+"""Keeps the caseload's stored rows honest: every ORM flush that writes what a row is built from marks that
+patient's row stale, whatever code wrote it (see course/clinic/summary.py). Imported by course/models.py, so
+the listener is on in every process that can write through the ORM: the app, commands, scripts and tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Table, event, false, inspect, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, UOWTransaction
+
+from .models import (
+    Alert,
+    CaseloadEntry,
+    CheckIn,
+    Enrollment,
+    JournalEntry,
+    ProgramOverride,
+    StepProgress,
+    User,
+)
+
+_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert)
+_BY_PATIENT = (CheckIn, JournalEntry)
+_entries = cast(Table, CaseloadEntry.__table__)
+
+
+def new_caseload_row(enrollment: Enrollment) -> dict[str, Any]:
+    """A stale row for an enrollment that has none yet."""
+    return {
+        "enrollment_id": enrollment.id,
+        "patient_id": enrollment.patient_id,
+        "therapist_id": enrollment.therapist_id,
+        "version": 0,
+    }
+
+
+def _changed(obj: Any, *names: str) -> bool:
+    state = inspect(obj)
+    return state.deleted or any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _invalidate(session: Session, _flush: UOWTransaction) -> None:
+    """Mark the rows of every patient whose data this flush wrote (and give new enrollments a row)."""
+    enrollments: set[int] = set()
+    patients: set[int] = set()
+    new_rows: list[dict[str, Any]] = []
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _BY_ENROLLMENT):
+            enrollments.add(obj.enrollment_id)
+        elif isinstance(obj, _BY_PATIENT):
+            patients.add(obj.patient_id)
+        elif isinstance(obj, Enrollment):
+            enrollments.add(obj.id)
+            if obj in session.new:
+                new_rows.append(new_caseload_row(obj))
+        elif isinstance(obj, User) and _changed(obj, "display_name", "timezone"):
+            patients.add(obj.id)
+    enrollments.discard(None)  # type: ignore[arg-type,unused-ignore]
+    patients.discard(None)  # type: ignore[arg-type,unused-ignore]
+    if not (enrollments or patients or new_rows):
+        return
+    connection = session.connection()
+    if enrollments or patients:
+        connection.execute(
+            update(_entries)
+            .where(
+                or_(
+                    _entries.c.enrollment_id.in_(enrollments) if enrollments else false(),
+                    _entries.c.patient_id.in_(patients) if patients else false(),
+                )
+            )
+            .values(fresh_until=None, version=_entries.c.version + 1)
+        )
+    if new_rows:
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(
+            insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"]), new_rows
+        )
