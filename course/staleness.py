@@ -77,7 +77,10 @@ def _invalidate(session: Session, _flush: UOWTransaction) -> None:
             .values(fresh_until=None, version=_entries.c.version + 1)
         )
     if new_rows:
-        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        connection.execute(
-            insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"]), new_rows
-        )
+        connection.execute(insert_new_rows(connection.dialect.name), new_rows)
+
+
+def insert_new_rows(dialect: str) -> Any:
+    """INSERT of new (stale) caseload rows that leaves a row already there alone."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"])

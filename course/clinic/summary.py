@@ -15,7 +15,6 @@ Only rows of the therapist being viewed are refreshed, on view. A refresh writes
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -33,8 +32,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..content.model import Catalog
@@ -44,7 +41,7 @@ from ..models import (
     Enrollment,
     User,
 )
-from ..staleness import new_caseload_row
+from ..staleness import insert_new_rows, new_caseload_row
 from ..triage import Signal, sort_key
 from .services import PAGE_SIZE, CaseRow, caseload
 
@@ -87,24 +84,8 @@ class Page:
 
 
 def content_key(catalog: Catalog) -> str:
-    """A fingerprint of everything in the content that a row depends on, and of the row format."""
-    known = _content_keys.get(id(catalog))
-    if known is not None and known[0] is catalog:
-        return known[1]
-    key = _fingerprint(catalog)
-    _content_keys[id(catalog)] = (catalog, key)
-    return key
-
-
-_content_keys: dict[int, tuple[Catalog, str]] = {}  # per process: a catalog never changes once loaded
-
-
-def _fingerprint(catalog: Catalog) -> str:
-    parts = [ROW_FORMAT, str(catalog.pace_days)]
-    for path in ("standard", "pacing"):
-        parts += [f"{slug}:{','.join(steps)}" for slug, steps in catalog.outline(path)]
-    parts += [f"{m.slug}:{m.week}:{m.title}" for m in catalog.modules]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    """The row format and a digest of everything in the content that a row depends on."""
+    return f"{ROW_FORMAT}:{catalog.fingerprint()[:60]}"
 
 
 def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> int:
@@ -116,7 +97,7 @@ def refresh(db: Session, therapist: User, catalog: Catalog, now: datetime) -> in
         return 0
     missing = [new_caseload_row(r.enrollment) for r in rows if r.version is None]
     if missing:  # enrollments written without the ORM (bulk loads): give them a row to keep
-        db.execute(_insert_ignoring_existing(db), missing)
+        db.execute(insert_new_rows(db.get_bind().dialect.name), missing)
     values = [_values(row, row.version or 0, key, now) for row in rows]
     db.execute(
         update(_entries).where(
@@ -137,12 +118,6 @@ def _stale(now: Any, key: Any) -> ColumnElement[bool]:
         CaseloadEntry.computed_at > now,
         CaseloadEntry.content_key != key,
     )
-
-
-def _insert_ignoring_existing(db: Session) -> Any:
-    if db.get_bind().dialect.name == "postgresql":
-        return pg_insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"])
-    return sqlite_insert(_entries).on_conflict_do_nothing(index_elements=["enrollment_id"])
 
 
 def _values(row: CaseRow, version: int, key: str, now: datetime) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -211,6 +212,7 @@ class Catalog:
     _outlines: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _fingerprint: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""
@@ -218,6 +220,17 @@ class Catalog:
             if module.slug == slug:
                 return module
         return None
+
+    def fingerprint(self) -> str:
+        """A digest of the program's shape: the pace, each module's slug, week and title, and the steps on
+        each path: it changes whenever what progress and pacing are computed from changes. Worked out once."""
+        if not self._fingerprint:
+            parts = [str(self.pace_days)]
+            for path in ("standard", "pacing"):
+                parts += [f"{slug}:{','.join(steps)}" for slug, steps in self.outline(path)]
+            parts += [f"{m.slug}:{m.week}:{m.title}" for m in self.modules]
+            self._fingerprint.append(hashlib.sha256("|".join(parts).encode()).hexdigest())
+        return self._fingerprint[0]
 
     def outline(self, path: str = "standard") -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(slug, step ids on this path) per module in order: the shape the pacing policy needs."""
