@@ -9,7 +9,7 @@ A row goes stale when
 - the program's content or this row format changed (`content_key`).
 
 Only rows of the therapist being viewed are refreshed, on view. A refresh writes only where the row's
-`version` is still the one read before the data was read, so a write that lands during a refresh wins.
+`version` is still the one read together with the data, so a write that lands during a refresh wins.
 """
 
 from __future__ import annotations
