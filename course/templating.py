@@ -28,21 +28,25 @@ def long_date(value: date | datetime | None, user: Any = None) -> str:
     """'Monday 7 December' (with the year when it is not this year's), in the viewer's zone."""
     if value is None:
         return ""
-    zone = user_zone(user)
-    if isinstance(value, datetime):
-        value = value.astimezone(zone).date()
-    text = f"{value:%A} {value.day} {value:%B}"
-    if value.year != clock.now().astimezone(zone).year:
-        text += f" {value.year}"
-    return text
+    return _day_text(value, user_zone(user))
 
 
 def local_datetime(value: datetime | None, user: Any = None) -> str:
     """'Monday 7 December, 14:05' in the viewer's zone."""
     if value is None:
         return ""
-    local = value.astimezone(user_zone(user))
-    return f"{long_date(local.date())}, {local:%H:%M}"
+    zone = user_zone(user)
+    local = value.astimezone(zone)
+    return f"{_day_text(local.date(), zone)}, {local:%H:%M}"
+
+
+def _day_text(value: date | datetime, zone: ZoneInfo) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(zone).date()
+    text = f"{value:%A} {value.day} {value:%B}"
+    if value.year != clock.now().astimezone(zone).year:
+        text += f" {value.year}"
+    return text
 
 
 def register_templating(app: Flask) -> None:
