@@ -31,10 +31,9 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from .._zones import zone_of
 from ..alerts import LABELS
 from ..content.model import Catalog
-from ..learn.services import path_of
+from ..learn.services import state_of
 from ..models import (
     Alert,
     CheckIn,
@@ -48,7 +47,7 @@ from ..models import (
     StepStatus,
     User,
 )
-from ..pacing import OverrideEvent, OverrideKindName, ProgramState, program_state
+from ..pacing import OverrideEvent, OverrideKindName, ProgramState
 
 TIMELINE_LIMIT = 60
 
@@ -210,15 +209,7 @@ def program_of(
         for row in sorted(history, key=lambda row: row.id)
         if row.kind == "override"
     ]
-    return program_state(
-        catalog.outline(path_of(enrollment)),
-        enrollment.started_at,
-        zone_of(enrollment.patient),
-        catalog.pace_days,
-        completions,
-        overrides,
-        now,
-    )
+    return state_of(enrollment, catalog, completions, overrides, now)
 
 
 # Events at the same instant are listed by kind in this order, then in the order they were saved (an alert's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -166,6 +166,18 @@ def _state(
             completions[(a, b)] = at
         elif tag == "override":
             overrides.append(OverrideEvent(a, at))
+    return state_of(enrollment, catalog, completions, overrides, now)
+
+
+def state_of(
+    enrollment: Enrollment,
+    catalog: Catalog,
+    completions: Mapping[tuple[str, str], datetime],
+    overrides: Sequence[OverrideEvent],
+    now: datetime,
+) -> ProgramState:
+    """The pacing policy for this enrollment (its path, start and time zone) given its completions and
+    overrides."""
     return program_state(
         catalog.outline(path_of(enrollment)),
         enrollment.started_at,
