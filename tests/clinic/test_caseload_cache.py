@@ -114,8 +114,6 @@ def therapist(make_therapist: Callable[..., User]) -> User:
 def test_every_kind_of_write_shows_at_once(
     app: Flask,
     db: Session,
-    client: Any,
-    login: Callable[[User], None],
     therapist: User,
     make_patient: Callable[..., User],
     clock: FrozenClock,
