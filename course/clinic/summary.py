@@ -153,7 +153,7 @@ def page(
     """Refresh what is stale, then one page of rows, most in need first, with the filter and name search.
     Three statements when every row is fresh."""
     needle = query.strip().casefold()
-    counting, listing = _statements(db.get_bind().dialect.name, kind, bool(needle))
+    counting, listing = _statements(kind, bool(needle))
     params: dict[str, Any] = {
         "therapist": therapist.id,
         "now": now,
@@ -194,7 +194,7 @@ _LISTED = (
 
 
 @functools.cache
-def _statements(dialect: str, kind: str, search: bool) -> tuple[Any, Any]:
+def _statements(kind: str, search: bool) -> tuple[Any, Any]:
     """The counting and listing statements for one filter, built once per process (parameters: therapist,
     now, key, pattern, limit, offset)."""
     chosen = _filter(kind, search)
