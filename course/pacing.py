@@ -168,17 +168,25 @@ def program_state(
     unlocks = [e.at for e in events if e.kind == "unlock_next" and started_at <= e.at <= now]
     done = {key: at for key, at in completions.items() if at <= now}
 
-    def finish(slug: str, steps: Sequence[str]) -> datetime | None:
-        times = [done.get((slug, step)) for step in steps]
-        if not steps or any(t is None for t in times):
-            return None
-        return max(t for t in times if t is not None)
-
-    # Each module's completion time, worked out once (the caseload asks this for a thousand patients).
-    finished = {slug: finish(slug, steps) for slug, steps in outline}
-
-    def finished_at(slug: str, _steps: Sequence[str]) -> datetime | None:
-        return finished[slug]
+    # One pass over each module's steps: how many are done, the first not done, and when the module was
+    # finished (its last completion, once every step is done). Every patient page asks this.
+    finished: dict[str, datetime | None] = {}
+    counts: list[tuple[int, str | None]] = []
+    for slug, steps in outline:
+        steps_done = 0
+        next_step: str | None = None
+        latest: datetime | None = None
+        for step in steps:
+            at = done.get((slug, step))
+            if at is None:
+                if next_step is None:
+                    next_step = step
+            else:
+                steps_done += 1
+                if latest is None or at > latest:
+                    latest = at
+        finished[slug] = latest if steps and next_step is None else None
+        counts.append((steps_done, next_step))
 
     opened: list[datetime] = []
     early: list[bool] = []
@@ -187,8 +195,7 @@ def program_state(
         early.append(False)
     while 0 < len(opened) < len(outline):
         k = len(opened)
-        prev_slug, prev_steps = outline[k - 1]
-        prev_done = finished_at(prev_slug, prev_steps)
+        prev_done = finished[outline[k - 1][0]]
         natural: datetime | None = None
         if prev_done is not None:
             due = max(local_midnight_after(opened[k - 1], pace_days, tz), prev_done, opened[k - 1])
@@ -210,14 +217,13 @@ def program_state(
     states: list[ModuleState] = []
     for index, (slug, steps) in enumerate(outline):
         is_open = index < len(opened)
-        steps_done = sum(1 for step in steps if (slug, step) in done)
-        next_step = next((step for step in steps if (slug, step) not in done), None)
-        complete = finished_at(slug, steps) if is_open else None
+        steps_done, next_step = counts[index]
+        complete = finished[slug] if is_open else None
         opens_on: date | None = None
         waiting_for: str | None = None
         if not is_open and index == len(opened) and index > 0:
-            prev_slug, prev_steps = outline[index - 1]
-            if finished_at(prev_slug, prev_steps) is None:
+            prev_slug = outline[index - 1][0]
+            if finished[prev_slug] is None:
                 waiting_for = prev_slug
             day = local_midnight_after(opened[index - 1], pace_days, tz)
             if day > now:

@@ -213,6 +213,9 @@ class Catalog:
         default_factory=dict, init=False, repr=False, compare=False
     )
     _fingerprint: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    _path_steps: dict[str, dict[str, frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""
@@ -239,4 +242,12 @@ class Catalog:
         if found is None:
             found = tuple((m.slug, tuple(s.id for s in m.steps_for(path))) for m in self.modules)
             self._outlines[path] = found
+        return found
+
+    def path_steps(self, path: str = "standard") -> dict[str, frozenset[str]]:
+        """Each module's step ids on this path, as sets (worked out once per path)."""
+        found = self._path_steps.get(path)
+        if found is None:
+            found = {slug: frozenset(steps) for slug, steps in self.outline(path)}
+            self._path_steps[path] = found
         return found
