@@ -10,7 +10,7 @@ from flask import Flask, flash, redirect, render_template, request, session, url
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from . import clock, db
+from . import clock, db, sessions
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .content import ContentError, load_catalog
 from .extensions import csrf, limiter, login_manager
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    sessions.init_app(app)
 
     from .account import bp as account_bp
     from .admin import bp as admin_bp
@@ -94,6 +95,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def staff_idle_timeout() -> Response | None:
         """Sign therapists and admins out after a configurable idle time; note activity otherwise."""
+        if request.endpoint in sessions.UNTOUCHED_ENDPOINTS:
+            return None
         if not current_user.is_authenticated or current_user.is_patient:
             return None  # patients are not timed out (they write long entries); their session stays unchanged
         now = clock.now().timestamp()
