@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
-from . import clock
+from . import clock, fields
 
 
 def user_zone(user: Any = None) -> ZoneInfo:
@@ -55,6 +55,8 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["done_ids"] = lambda done, slug: [step for (module, step) in done if module == slug]
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
+    app.jinja_env.globals["field"] = fields.field
+    app.jinja_env.globals["submit"] = fields.submit
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -1,0 +1,124 @@
+"""course/fields.py writes the HTML the form macros wrote (tests/fixtures/templates/reference_forms.html keeps
+them): for every field of every step of the program, every questionnaire and every other form, empty, filled
+and with errors, with each option the templates pass."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from course import fields
+from course.account.forms import ChangePasswordForm, DeleteRequestForm, TimezoneForm
+from course.admin.forms import AuditFilterForm, TherapistForm
+from course.assess.forms import ScreeningForm, measure_form_class
+from course.auth.forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
+from course.clinic.forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
+from course.config import PROJECT_ROOT
+from course.content import load_catalog
+from course.journal.forms import CommentForm, EntryForm, FilterForm
+from course.learn.forms import step_form_class
+from course.measures import load_definitions
+from course.tracking.forms import CheckInForm
+
+REFERENCE = Path(__file__).parent.parent / "fixtures" / "templates" / "reference_forms.html"
+FORM_CLASSES = [
+    ChangePasswordForm,
+    DeleteRequestForm,
+    TimezoneForm,
+    AuditFilterForm,
+    TherapistForm,
+    ScreeningForm,
+    JoinForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    AcknowledgeForm,
+    InviteForm,
+    NoteForm,
+    OverrideForm,
+    CommentForm,
+    EntryForm,
+    FilterForm,
+    CheckInForm,
+]
+OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"label": "Another label <b>"},
+    {"autocomplete": "new-password"},
+    {"rows": 5},
+    {"scale_labels": ("No pain", "Worst & imaginable")},
+    {"scale_labels": ("Low", None)},
+    {"scale_labels": (None, None)},
+]
+
+
+def normalised(html: Any) -> str:
+    """Whitespace between tags dropped and runs of it made one space: what a browser shows the same."""
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", str(html))).strip()
+
+
+def form_classes() -> Iterator[type[FlaskForm]]:
+    yield from FORM_CLASSES
+    for measure in load_definitions().values():
+        yield measure_form_class(measure)
+    for module in load_catalog(PROJECT_ROOT / "modules").modules:
+        for step in module.steps:
+            yield step_form_class(step)
+
+
+def all_fields(form: FlaskForm) -> Iterator[Any]:
+    for f in form:
+        if f.type == "FieldList":
+            for entry in f.entries:
+                yield from entry.form
+        else:
+            yield f
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    return {**app_config, "WTF_CSRF_ENABLED": False}
+
+
+def test_fields_write_what_the_macros_wrote(app: Flask) -> None:
+    reference = app.jinja_env.from_string(REFERENCE.read_text()).module
+    compared = 0
+    kinds = set()
+    with app.test_request_context(method="POST", data={}):
+        for cls in form_classes():
+            for state in ("empty", "errors"):
+                form = cls(formdata=MultiDict()) if state == "errors" else cls()
+                if state == "errors":
+                    form.validate()
+                for f in all_fields(form):
+                    if f.type in ("CSRFTokenField", "HiddenField"):
+                        continue
+                    if f.type == "SubmitField":
+                        for secondary in (False, True):
+                            expected = reference.submit(f, secondary=secondary)  # type: ignore[attr-defined]
+                            assert normalised(fields.submit(f, secondary)) == normalised(expected)
+                        continue
+                    # A hint on every other field, so that both places of one are compared.
+                    for description in (f.description, "A hint with <markup> & such"):
+                        f.description = description
+                        for options in OPTIONS:
+                            expected = reference.field(f, **options)  # type: ignore[attr-defined]
+                            got = fields.field(f, **options)
+                            assert normalised(got) == normalised(expected), (cls.__name__, f.name, options)
+                            compared += 1
+                    kinds.add((f.type, bool(f.errors)))
+    assert compared > 1000
+    assert {
+        ("RadioField", True),
+        ("RadioField", False),
+        ("BooleanField", False),
+        ("TextAreaField", True),
+    } <= kinds
+    assert {("StringField", False), ("PasswordField", True), ("SelectField", False)} <= kinds
