@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -198,7 +198,9 @@ def program_state(
         prev_done = finished[outline[k - 1][0]]
         natural: datetime | None = None
         if prev_done is not None:
-            due = max(local_midnight_after(opened[k - 1], pace_days, tz), prev_done, opened[k - 1])
+            # In UTC: comparing times of two zones asks the local zone for its offset on every comparison.
+            midnight = local_midnight_after(opened[k - 1], pace_days, tz).astimezone(UTC)
+            due = max(midnight, prev_done, opened[k - 1])
             natural = _outside_pauses(due, intervals)
         override = unlocks[0] if unlocks else None
         candidates = [t for t in (natural, override) if t is not None]
