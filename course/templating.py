@@ -8,8 +8,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from . import clock, fields
 
@@ -57,6 +59,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.globals["field"] = fields.field
     app.jinja_env.globals["submit"] = fields.submit
+    app.jinja_env.globals["main_nav"] = main_nav_for(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -101,3 +104,26 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
             return url_for(endpoint, **values)
 
     return url_for_template
+
+
+# Stands for the CSRF token while a role's navigation is rendered once; letters only, so escaping keeps it.
+_PLACEHOLDER = "NAVPLACEHOLDER"
+
+
+def main_nav_for(app: Flask) -> Callable[[Any], Markup]:
+    """The header navigation of the signed-in user's role, rendered once per role and script root; each page
+    fills in its sign-out form's CSRF token. Its dozen links and role checks were a third of a small page's
+    template time."""
+    rendered: dict[tuple[str, str, bool], tuple[str, ...]] = {}
+
+    def main_nav(user: Any) -> Markup:
+        csrf = bool(app.config.get("WTF_CSRF_ENABLED", True))
+        key = (str(user.role), request.script_root, csrf)
+        parts = rendered.get(key)
+        if parts is None:
+            html = render_template("_nav.html", nav_role=key[0], token=_PLACEHOLDER).strip()
+            parts = rendered[key] = tuple(html.split(_PLACEHOLDER))
+        # The template was autoescaped when rendered; the token is escaped here.
+        return Markup(str(escape(generate_csrf())).join(parts) if csrf else parts[0])  # noqa: S704  # nosec B704
+
+    return main_nav

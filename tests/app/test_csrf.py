@@ -82,3 +82,33 @@ def test_patient_pages_read_without_rewriting_the_session_cookie(
         response = client.get(path)
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers, path
+
+
+def test_each_role_sees_its_own_navigation_with_its_own_sign_out_token(
+    app: Flask,
+    make_patient: Callable[..., User],
+    make_therapist: Callable[..., User],
+    make_admin: Callable[..., User],
+) -> None:
+    """The navigation is rendered once per role; each page fills in the session's own token."""
+    pages = {"patient": "/learn/", "therapist": "/clinic/", "admin": "/admin/"}
+    links = {"patient": b">Check-in<", "therapist": b">Alerts<", "admin": b">Deletions<"}
+    users = {"patient": make_patient(), "therapist": make_therapist(), "admin": make_admin()}
+    tokens = set()
+    for _round in range(2):  # the second time from what was rendered once
+        for role, user in users.items():
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session["_user_id"] = user.get_id()
+                session["_fresh"] = True
+            response = client.get(pages[role])
+            assert response.status_code == 200
+            page = response.data
+            nav = page[page.index(b'<nav aria-label="Main">') : page.index(b"</nav>")]
+            for other, link in links.items():
+                assert (link in nav) == (other == role), (role, other)
+            token = token_from(nav)
+            tokens.add(token)
+            assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+            assert client.get(pages[role]).status_code == 302  # signed out
+    assert len(tokens) == 6  # every session its own
