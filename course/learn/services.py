@@ -82,11 +82,13 @@ _NO_ANSWERS = cast(null(), JSON)
 # a completed step that is off the path (the content or the path changed since), `_state` reads each step's
 # time in a second statement.
 _NOW = bindparam("now", type_=UTCDateTime)
+_SPACE: Any = literal_column("' '")
 _COMPLETED = (
     select(
         literal_column("'done'").label("tag"),
         StepProgress.module_slug.label("a"),
-        func.aggregate_strings(StepProgress.step_id, " ").label("b"),
+        # The separator as SQL text: a Python string would be bound anew into the SQL on every execution.
+        func.aggregate_strings(StepProgress.step_id, _SPACE).label("b"),
         func.max(StepProgress.completed_at).label("at"),
         _NO_ANSWERS.label("answers"),
     )
