@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 OverrideKindName = Literal["unlock_next", "pause", "resume"]
@@ -30,12 +31,12 @@ class OverrideEvent:
     at: datetime
 
 
-@dataclass(frozen=True)
-class ModuleState:
-    """What the policy says about one module at `now`."""
+class ModuleState(NamedTuple):
+    """What the policy says about one module at `now` (a named tuple: every patient page makes one per module,
+    and a frozen dataclass took several times as long to build)."""
 
     slug: str
-    index: int
+    position: int  # 0 for the first module
     opened_at: datetime | None
     opened_early: bool  # opened by a therapist's override
     completed_at: datetime | None
@@ -123,6 +124,12 @@ def local_midnight_after(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(local_day, time(0), tzinfo=tz)
 
 
+@lru_cache(maxsize=8192)
+def _utc_midnight_after(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """`local_midnight_after` in UTC, remembered: the same moments come back on every page of a patient."""
+    return local_midnight_after(moment, days, tz).astimezone(UTC)
+
+
 def _pause_intervals(
     overrides: Sequence[OverrideEvent], now: datetime
 ) -> tuple[list[tuple[datetime, datetime | None]], bool]:
@@ -199,7 +206,7 @@ def program_state(
         natural: datetime | None = None
         if prev_done is not None:
             # In UTC: comparing times of two zones asks the local zone for its offset on every comparison.
-            midnight = local_midnight_after(opened[k - 1], pace_days, tz).astimezone(UTC)
+            midnight = _utc_midnight_after(opened[k - 1], pace_days, tz)
             due = max(midnight, prev_done, opened[k - 1])
             natural = _outside_pauses(due, intervals)
         override = unlocks[0] if unlocks else None
@@ -235,7 +242,7 @@ def program_state(
         states.append(
             ModuleState(
                 slug=slug,
-                index=index,
+                position=index,
                 opened_at=opened[index] if is_open else None,
                 opened_early=early[index] if is_open else False,
                 completed_at=(max(complete, opened[index]) if complete is not None else None),

@@ -135,7 +135,7 @@ def _patient_messages(
                 and (patient.id, "week_open") not in off
             ):
                 module = catalog.module(module_state.slug)
-                week = module.week if module else module_state.index + 1
+                week = module.week if module else module_state.position + 1
                 messages.append(
                     Message(
                         f"week_open:{enrollment.id}:{module_state.slug}",
