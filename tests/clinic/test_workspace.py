@@ -152,7 +152,9 @@ def test_patient_actions_are_recorded_and_shown(
 ) -> None:
     patient = make_patient(therapist)
     url = f"/clinic/patients/{patient.id}"
+    assert "Open week 2 now" in client.get(url).data.decode()
     assert client.post(f"{url}/unlock", data={"reason": "Ready early"}).status_code == 302
+    assert "Open week 3 now" in client.get(url).data.decode()
     clock.advance(minutes=10)
     client.post(f"{url}/pause", data={"reason": "Surgery next week"})
     clock.advance(minutes=10)
