@@ -1,8 +1,9 @@
-"""A form field with its label, hint and errors tied together for screen readers, as HTML for templates.
+"""Form fields with their label, hint and errors tied together for screen readers, buttons and the error
+summary at the top of a form, as HTML for templates (globals `field`, `submit`, `error_summary`).
 
-These were Jinja macros; a macro call costs ~15 us before it writes anything, and a step page called six
-(a field, its two helpers, two buttons and the CSRF input). The HTML is the same as the macros wrote
-(tests/app/test_fields.py renders both for every field of the program and of every form).
+These were Jinja macros: a macro call cost ~15 us before writing anything, a step page made six, and
+importing them cost as much again. The HTML is the same as the macros wrote (tests/app/test_fields.py
+renders both for every field of the program and of every form).
 
 - A group of radios or checkboxes is a fieldset with a legend; a scale shows its two end labels, and repeats
   each beside the first and last option for screen readers.
@@ -95,6 +96,28 @@ def field(
     return Markup(  # noqa: S704  # nosec B704
         f'<div class="field{error_class}">\n  <label for="{fid}">{label_text}</label>\n'
         f"{_hint_and_errors(f, fid)}  {f(**attrs)}\n</div>\n"
+    )
+
+
+def error_summary(form: Any, title: str = "Please check the following") -> Markup:
+    """Every error of the form, each a link to its field; nothing when there is none. A group of radios or
+    checkboxes cannot take focus itself: its link leads to its first option."""
+    items = []
+    for f in form:
+        if not f.errors:
+            continue
+        target = escape(f"{f.id}-0" if f.type in _GROUPS else f.id)
+        name = (f.label.text or "").strip()
+        lead = f"{escape(name)}{' ' if name[-1:] in '.?!:' else ': '}" if name else ""
+        for error in f.errors:
+            text = escape(error if isinstance(error, str) else "Please check this part.")
+            items.append(f'    <li><a href="#{target}">{lead}{text}</a></li>\n')
+    if not items:
+        return Markup("")
+    # Every value is escaped.
+    return Markup(  # noqa: S704  # nosec B704
+        '<div class="error-summary" role="alert" tabindex="-1" id="error-summary">\n'
+        f"  <h2>{escape(title)}</h2>\n  <ul>\n{''.join(items)}  </ul>\n</div>\n"
     )
 
 

@@ -59,6 +59,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.globals["field"] = fields.field
     app.jinja_env.globals["submit"] = fields.submit
+    app.jinja_env.globals["error_summary"] = fields.error_summary
     app.jinja_env.globals["main_nav"] = main_nav_for(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

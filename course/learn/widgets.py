@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
-from wtforms.widgets import CheckboxInput, RadioInput, SubmitInput, TextArea, TextInput
+from wtforms.widgets import CheckboxInput, Input, RadioInput, SubmitInput, TextArea, TextInput
 from wtforms.widgets.core import clean_key
 
 
@@ -36,28 +36,47 @@ def _attribute_name(key: str) -> str:
     return str(escape(clean_key(key)))
 
 
-class FastTextInput(TextInput):
+def _add_flags(field: Any, names: list[str], kwargs: dict[str, Any], *, call: bool) -> None:
+    """The field's validation flags (required, maxlength...) as attributes, as WTForms adds them. WTForms
+    scans `dir(field.flags)` (every name, sorted) on each render; the flags set are in its __dict__."""
+    found = getattr(getattr(field, "flags", None), "__dict__", None)
+    if found:
+        for name in names:
+            if name in found and name not in kwargs:
+                value = found[name]
+                kwargs[name] = value() if call and callable(value) else value
+
+
+class _FastInput(Input):
+    """WTForms' Input.__call__, reading the flags from their own attributes. It comes after the WTForms class
+    in each widget's bases, so that RadioInput's and SubmitInput's __call__ reach it through super()."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("type", self.input_type)
+        if "value" not in kwargs:
+            kwargs["value"] = field._value()
+        datalist = getattr(field, "_datalist", None)
+        if datalist is not None and "list" not in kwargs:
+            kwargs["list"] = datalist if isinstance(datalist, str) else datalist.id
+        _add_flags(field, self.validation_attrs, kwargs, call=True)
+        return Markup(f"<input {html_params(name=field.name, **kwargs)}>")  # noqa: S704  # nosec B704
+
+
+class FastTextInput(TextInput, _FastInput):
     """A one-line text input."""
 
-    html_params = staticmethod(html_params)
 
-
-class FastRadioInput(RadioInput):
+class FastRadioInput(RadioInput, _FastInput):
     """One radio button (of a RadioField's options)."""
 
-    html_params = staticmethod(html_params)
 
-
-class FastCheckboxInput(CheckboxInput):
+class FastCheckboxInput(CheckboxInput, _FastInput):
     """One checkbox (of a multiple-choice field's options)."""
 
-    html_params = staticmethod(html_params)
 
-
-class FastSubmitInput(SubmitInput):
+class FastSubmitInput(SubmitInput, _FastInput):
     """A submit button."""
-
-    html_params = staticmethod(html_params)
 
 
 class FastTextArea(TextArea):
@@ -66,10 +85,7 @@ class FastTextArea(TextArea):
     def __call__(self, field: Any, **kwargs: Any) -> Markup:
         """Render the textarea with the field's value."""
         kwargs.setdefault("id", field.id)
-        flags = getattr(field, "flags", {})
-        for key in dir(flags):
-            if key in self.validation_attrs and key not in kwargs:
-                kwargs[key] = getattr(flags, key)
+        _add_flags(field, self.validation_attrs, kwargs, call=False)
         params = html_params(name=field.name, **kwargs)
         # The attributes come escaped from html_params, the value is escaped here.
         return Markup(f"<textarea {params}>\r\n{escape(field._value())}</textarea>")  # noqa: S704  # nosec B704

@@ -1,6 +1,6 @@
 """course/fields.py writes the HTML the form macros wrote (tests/fixtures/templates/reference_forms.html keeps
-them): for every field of every step of the program, every questionnaire and every other form, empty, filled
-and with errors, with each option the templates pass."""
+them): fields, buttons and error summaries, for every field of every step of the program, every questionnaire
+and every other form, empty and with errors, with each option the templates pass."""
 
 from __future__ import annotations
 
@@ -89,14 +89,21 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 def test_fields_write_what_the_macros_wrote(app: Flask) -> None:
     reference = app.jinja_env.from_string(REFERENCE.read_text()).module
-    compared = 0
+    compared = summaries = 0
     kinds = set()
     with app.test_request_context(method="POST", data={}):
         for cls in form_classes():
-            for state in ("empty", "errors"):
+            for state in ("empty", "errors", "every field wrong"):
                 form = cls(formdata=MultiDict()) if state == "errors" else cls()
                 if state == "errors":
                     form.validate()
+                if state == "every field wrong":  # with a list field's kind of error, which is not text
+                    for f in form:
+                        f.errors = ["Not <quite> right & more", ["a row's own error"]]
+                for title in ({}, {"title": "Fix <these>"}):
+                    expected = reference.error_summary(form, **title)  # type: ignore[attr-defined]
+                    assert normalised(fields.error_summary(form, **title)) == normalised(expected)
+                    summaries += bool(form.errors)
                 for f in all_fields(form):
                     if f.type in ("CSRFTokenField", "HiddenField"):
                         continue
@@ -115,6 +122,7 @@ def test_fields_write_what_the_macros_wrote(app: Flask) -> None:
                             compared += 1
                     kinds.add((f.type, bool(f.errors)))
     assert compared > 1000
+    assert summaries > 200
     assert {
         ("RadioField", True),
         ("RadioField", False),
