@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -18,7 +18,16 @@ from . import clock, fields
 
 def user_zone(user: Any = None) -> ZoneInfo:
     """The time zone of a user (or of the signed-in user), falling back to the clinic default."""
-    user = user if user is not None else current_user
+    if user is None and has_request_context():
+        # The viewer's zone, looked up once per request: a caseload page writes fifty dates.
+        found: ZoneInfo | None = g.get("_viewer_zone")
+        if found is None:
+            found = g._viewer_zone = _zone_of(current_user)
+        return found
+    return _zone_of(user if user is not None else current_user)
+
+
+def _zone_of(user: Any) -> ZoneInfo:
     name = getattr(user, "timezone", None) or current_app.config["COURSE_DEFAULT_TIMEZONE"]
     try:
         return ZoneInfo(name)
@@ -45,9 +54,14 @@ def local_datetime(value: datetime | None, user: Any = None) -> str:
 def _day_text(value: date | datetime, zone: ZoneInfo) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(zone).date()
-    text = f"{value:%A} {value.day} {value:%B}"
-    if value.year != clock.now().astimezone(zone).year:
-        text += f" {value.year}"
+    return _date_text(value, clock.now().astimezone(zone).year)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(day: date, this_year: int) -> str:
+    text = f"{day:%A} {day.day} {day:%B}"
+    if day.year != this_year:
+        text += f" {day.year}"
     return text
 
 
