@@ -109,11 +109,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             return redirect(
                 url_for("auth.login", next=request.full_path if request.method == "GET" else None)
             )
-        session["_seen"] = int(now)
+        if not isinstance(last, (int, float)) or now - last >= SEEN_RESOLUTION_SECONDS:
+            # At most once a minute: each write sends a new signed cookie; the limit is counted in minutes.
+            session["_seen"] = int(now)
         return None
 
     return app
 
+
+SEEN_RESOLUTION_SECONDS = 60
 
 SECURITY_HEADERS = tuple(
     (name, name.lower(), value)

@@ -99,6 +99,22 @@ def test_staff_idle_timeout_signs_out_but_patients_stay(
     assert patient_browser.get("/learn/").status_code == 200
 
 
+def test_staff_activity_is_noted_at_most_once_a_minute_and_keeps_the_session(
+    client: Any, make_therapist: Callable[..., User], login: Callable[[User], None], clock: FrozenClock
+) -> None:
+    login(make_therapist())
+    assert "Set-Cookie" in client.get("/clinic/").headers  # activity noted
+    clock.advance(seconds=30)
+    assert "Set-Cookie" not in client.get("/clinic/").headers  # the same minute: the cookie stays as it is
+    clock.advance(seconds=31)
+    assert "Set-Cookie" in client.get("/clinic/").headers
+    for _ in range(3):  # active every 20 minutes: never idle for 30
+        clock.advance(minutes=20)
+        assert client.get("/clinic/").status_code == 200
+    clock.advance(minutes=31)
+    assert client.get("/clinic/").status_code == 302
+
+
 @pytest.mark.parametrize("password", ["short", "password123", "Qwertyuiop", "aaaaaaaaaaaa", "demo-password"])
 def test_password_policy_refuses_weak_passwords(password: str) -> None:
     assert password_problem(password) is not None
