@@ -51,6 +51,13 @@ def local_datetime(value: datetime | None, user: Any = None) -> str:
     return f"{_day_text(local.date(), zone)}, {local:%H:%M}"
 
 
+def viewer_day_text() -> Callable[[datetime], str]:
+    """`long_date` for many times in one page: the viewer's zone and this year worked out once."""
+    zone = user_zone()
+    this_year = clock.now().astimezone(zone).year
+    return lambda value: _date_text(value.astimezone(zone).date(), this_year)
+
+
 def _day_text(value: date | datetime, zone: ZoneInfo) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(zone).date()

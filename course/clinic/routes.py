@@ -41,6 +41,7 @@ from ..safety import RED_FLAGS
 from . import bp, summary
 from .forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
 from .history import patient_history, program_of, shared_entries_with_replies, timeline
+from .rows import table_rows
 from .services import FILTERS, add_note, caseload_csv, latest_scores
 from .services import caseload as caseload_rows
 
@@ -66,6 +67,7 @@ def caseload() -> str:
         page=shown.page,
         pages=shown.pages,
         filters=FILTERS,
+        caseload_rows=table_rows,
     )
 
 
