@@ -197,10 +197,9 @@ def patient(patient_id: int) -> str:
         abort(404)
     catalog: Catalog = current_app.extensions["course.catalog"]
     history = patient_history(db, enrollment)
-    record(db, current_user, patient_id, "view_patient", now=now)
     from ..tracking.routes import evidence_page
 
-    return render_template(
+    page = render_template(
         "clinic/patient.html",
         enrollment=enrollment,
         state=program_of(history, enrollment, catalog, now),
@@ -223,6 +222,10 @@ def patient(patient_id: int) -> str:
         ack_form=AcknowledgeForm(),
         **evidence_page(enrollment.patient, 4),
     )
+    # Recorded once the page is written: the insert holds SQLite's write lock until the commit, and other
+    # requests writing would otherwise wait for the whole page.
+    record(db, current_user, patient_id, "view_patient", now=now)
+    return page
 
 
 @bp.get("/patients/<int:patient_id>/work")
