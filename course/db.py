@@ -7,12 +7,14 @@ PostgreSQL a GET or HEAD request runs without a transaction of its own (see `REA
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -64,11 +66,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
         cursor.close()
 
 
+# A pooled PostgreSQL connection that sat unused this long is pinged before use (and replaced if the server
+# has gone away, as after a restart). One used more recently is trusted: pinging it on every request was a
+# round trip of its own, a tenth of a small page's time. If it has died all the same, the error invalidates
+# it and the pool, and that one request fails.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine for a database URL with the options each backend needs."""
     if url.startswith("sqlite"):
         return create_engine(url, connect_args={"timeout": 10})
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure means: not usable
+            raise DisconnectionError() from exc
+        if not alive:
+            raise DisconnectionError()  # the pool discards it and connects again
+
+    return engine
 
 
 def init_app(app: Flask) -> None:
