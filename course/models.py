@@ -202,7 +202,14 @@ class StepProgress(Base):
     """A patient's answers and status for one step, keyed by module slug and step id (never by position)."""
 
     __tablename__ = "step_progress"
-    __table_args__ = (UniqueConstraint("enrollment_id", "module_slug", "step_id"),)
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "module_slug", "step_id"),
+        # Every patient page reads a patient's completed steps grouped by module: this answers it from the
+        # index alone, without visiting each row.
+        Index(
+            "ix_step_progress_completed", "enrollment_id", "status", "module_slug", "step_id", "completed_at"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
