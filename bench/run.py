@@ -221,6 +221,11 @@ def run(url: str, seconds: int, folder: Path) -> tuple[list[Result], list[tuple[
                     f'wrk.body = "csrf_token={token}&pain=4&sleep_hours=7&stress=3"\n'
                     'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
                 )
+            else:
+                # As a browser follows the sign-in's redirect: the first page stores the CSRF secret and the
+                # staff activity time in the cookie. Replaying the sign-in's own cookie instead made every
+                # request write a new one (a session that never keeps what the server set).
+                browser.get("/clinic/")
             # Taken after the form was fetched: the session now holds the CSRF secret the token belongs to.
             cookies[who] = cookie_of(browser)
         for name, (who, path) in pages.items():
