@@ -184,7 +184,10 @@ def seed(
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 )
-            connection.exec_driver_sql("ANALYZE")
+        # As autovacuum would soon after: statistics, hint bits and the visibility map (index-only scans).
+        # Measured right after a bulk load without it, the server spent the run vacuuming beside the pages.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
     counts = {model.__tablename__: len(items) for model, items in rows.items()}
     counts["seconds"] = round(time.monotonic() - started_at, 1)
