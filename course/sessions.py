@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 REMEMBERED_COOKIES = 4096
 CSRF_REUSE_SECONDS = 300
 _PLAIN = (str, int, float, bool, type(None))
-# Answered without opening the session: the load balancer's health check and static files.
+# Requests this app's own hooks leave alone: the load balancer's health check and static files.
 UNTOUCHED_ENDPOINTS = frozenset({"healthz", "static"})
 
 

@@ -37,6 +37,22 @@ def steps_of(catalog: Catalog, path: str) -> list[tuple[str, str]]:
     return [(slug, step_id) for slug, step_ids in catalog.outline(path) for step_id in step_ids]
 
 
+def progress(
+    enrollment: Enrollment, slug: str, step_id: str, at: datetime, *, complete: bool = True
+) -> StepProgress:
+    """A step's saved progress, completed at `at` (or only started then)."""
+    return StepProgress(
+        enrollment_id=enrollment.id,
+        module_slug=slug,
+        step_id=step_id,
+        status=StepStatus.COMPLETE if complete else StepStatus.STARTED,
+        answers={},
+        started_at=at - timedelta(minutes=5),
+        updated_at=at,
+        completed_at=at if complete else None,
+    )
+
+
 def count_statements(app: Flask) -> tuple[list[str], Callable[[], None]]:
     seen: list[str] = []
 
@@ -71,18 +87,7 @@ def test_grouped_completions_give_the_same_state_as_each_steps_time(
             complete = rng.random() < 0.95
             # Mostly past, sometimes later than now (a clock set back): those must not count.
             at = now + timedelta(hours=rng.uniform(-24 * 40, 24 * 3))
-            db.add(
-                StepProgress(
-                    enrollment_id=enrollment.id,
-                    module_slug=slug,
-                    step_id=step_id,
-                    status=StepStatus.COMPLETE if complete else StepStatus.STARTED,
-                    answers={},
-                    started_at=at - timedelta(minutes=5),
-                    updated_at=at,
-                    completed_at=at if complete else None,
-                )
-            )
+            db.add(progress(enrollment, slug, step_id, at, complete=complete))
         for _ in range(rng.randint(0, 3)):
             kind = rng.choice([OverrideKind.PAUSE, OverrideKind.RESUME, OverrideKind.UNLOCK_NEXT])
             at = now - timedelta(hours=rng.uniform(0, 24 * 30))
@@ -122,33 +127,11 @@ def test_a_step_off_the_path_finished_last_does_not_move_the_modules_completion(
     finished_at = now - timedelta(days=29)
     for module_slug, step_ids in catalog.outline("pacing"):
         for step_id in step_ids:
-            db.add(
-                StepProgress(
-                    enrollment_id=enrollment.id,
-                    module_slug=module_slug,
-                    step_id=step_id,
-                    status=StepStatus.COMPLETE,
-                    answers={},
-                    started_at=finished_at,
-                    updated_at=finished_at,
-                    completed_at=finished_at,
-                )
-            )
+            db.add(progress(enrollment, module_slug, step_id, finished_at))
         if module_slug == slug:
             break
     # ...and the standard path's step of that module done an hour ago.
-    db.add(
-        StepProgress(
-            enrollment_id=enrollment.id,
-            module_slug=slug,
-            step_id=off_path_step,
-            status=StepStatus.COMPLETE,
-            answers={},
-            started_at=now - timedelta(hours=1),
-            updated_at=now - timedelta(hours=1),
-            completed_at=now - timedelta(hours=1),
-        )
-    )
+    db.add(progress(enrollment, slug, off_path_step, now - timedelta(hours=1)))
     db.commit()
 
     seen, stop = count_statements(app)
@@ -174,19 +157,7 @@ def test_on_the_path_one_statement_reads_the_program(
     assert enrollment is not None
     for slug, step_ids in catalog.outline("standard"):
         for n, step_id in enumerate(step_ids):
-            at = now - timedelta(days=20, hours=n)
-            db.add(
-                StepProgress(
-                    enrollment_id=enrollment.id,
-                    module_slug=slug,
-                    step_id=step_id,
-                    status=StepStatus.COMPLETE,
-                    answers={},
-                    started_at=at,
-                    updated_at=at,
-                    completed_at=at,
-                )
-            )
+            db.add(progress(enrollment, slug, step_id, now - timedelta(days=20, hours=n)))
     db.commit()
     seen, stop = count_statements(app)
     try:
