@@ -49,6 +49,17 @@ def test_csrf_step_post_without_token_changes_nothing(
     assert client.get("/learn/first/alarm").status_code == 403  # the lesson was not completed
 
 
+def test_csrf_step_post_with_the_pages_token_saves_and_moves_on(
+    client: Any, make_patient: Callable[..., User], login: Callable[[User], None]
+) -> None:
+    """The step's form has no token field; the token the page writes is checked by CSRFProtect."""
+    login(make_patient())
+    token = token_from(client.get("/learn/first/intro").data)
+    assert client.post("/learn/first/intro", data={"submit": "y", "csrf_token": token}).status_code == 302
+    assert client.get("/learn/first/alarm").status_code == 200  # the lesson was completed
+    assert client.post("/learn/first/alarm", data={"submit": "y", "csrf_token": "forged"}).status_code == 400
+
+
 def test_csrf_sign_out_needs_token(
     client: Any, make_therapist: Callable[..., User], login: Callable[[User], None]
 ) -> None:
