@@ -125,13 +125,11 @@ def pick_accounts(url: str) -> dict[str, Any]:
     }
 
 
-def count_statements(
-    url: str, instance: Path, accounts: dict[str, Any], pages: dict[str, tuple[str, str]]
-) -> dict[str, tuple[int, float]]:
-    """SQL statements and HTML size per page, measured in-process with the same code."""
+def in_process_app(url: str, instance: Path) -> Any:
+    """The app as the server runs it, for counting statements and timing in-process."""
     from course import create_app
 
-    app = create_app(
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "x",
@@ -141,6 +139,13 @@ def count_statements(
             "COURSE_ENV": "production",
         }
     )
+
+
+def count_statements(
+    url: str, instance: Path, accounts: dict[str, Any], pages: dict[str, tuple[str, str]]
+) -> dict[str, tuple[int, float]]:
+    """SQL statements and HTML size per page, measured in-process with the same code."""
+    app = in_process_app(url, instance)
     found: dict[str, tuple[int, float]] = {}
     engine = create_engine(url)
     with engine.connect() as c:
@@ -168,18 +173,7 @@ def measure_refreshes(
 ) -> list[tuple[str, int, int, float]]:
     """The caseload's stale-row timings, run after the load: they rewrite the big caseload six times, and on
     PostgreSQL the dead rows would have the server vacuuming while pages are measured."""
-    from course import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(instance),
-            "MAIL_BACKEND": "memory",
-            "COURSE_ENV": "production",
-        }
-    )
+    app = in_process_app(url, instance)
     engine = create_engine(url)
     with engine.connect() as c:
         therapist = c.execute(
