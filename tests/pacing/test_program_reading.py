@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
@@ -17,6 +16,7 @@ from course.content.model import Catalog
 from course.learn.services import home_facts, program_for, state_of, step_page_facts
 from course.models import Enrollment, OverrideKind, ProgramOverride, StepProgress, StepStatus, User
 from course.pacing import OverrideEvent, ProgramState
+from tests.app.test_patient_page_cost import count_statements
 
 
 def reference_state(db: Session, enrollment: Enrollment, catalog: Catalog, now: datetime) -> ProgramState:
@@ -51,17 +51,6 @@ def progress(
         updated_at=at,
         completed_at=at if complete else None,
     )
-
-
-def count_statements(app: Flask) -> tuple[list[str], Callable[[], None]]:
-    seen: list[str] = []
-
-    def before(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    engine = app.extensions["course.engine"]
-    event.listen(engine, "before_cursor_execute", before)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
 
 
 def test_grouped_completions_give_the_same_state_as_each_steps_time(
@@ -134,11 +123,8 @@ def test_a_step_off_the_path_finished_last_does_not_move_the_modules_completion(
     db.add(progress(enrollment, slug, off_path_step, now - timedelta(hours=1)))
     db.commit()
 
-    seen, stop = count_statements(app)
-    try:
+    with count_statements(app) as seen:
         state = program_for(db, enrollment, catalog, now)
-    finally:
-        stop()
     assert len(seen) == 2  # the grouped reading, then each step's time for the module that needs it
     assert state == reference_state(db, enrollment, catalog, now)
     module_state = state.module(slug)
@@ -159,11 +145,8 @@ def test_on_the_path_one_statement_reads_the_program(
         for n, step_id in enumerate(step_ids):
             db.add(progress(enrollment, slug, step_id, now - timedelta(days=20, hours=n)))
     db.commit()
-    seen, stop = count_statements(app)
-    try:
+    with count_statements(app) as seen:
         state = program_for(db, enrollment, catalog, now)
-    finally:
-        stop()
     assert len(seen) == 1
     assert state == reference_state(db, enrollment, catalog, now)
     assert state.modules[0].is_done
