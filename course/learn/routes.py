@@ -11,12 +11,28 @@ from werkzeug.wrappers import Response
 from .. import clock
 from ..access import current_enrollment, role_required
 from ..assess.services import screening_status
+from ..auth.session import read_with_user
 from ..content.model import Catalog, Check, JournalStep, Module, Step
 from ..db import get_db
 from ..models import Role
 from . import bp
 from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
-from .services import home_facts, journal_text, path_of, program_for, save_step, step_page_facts
+from .services import (
+    HOME_PAGE,
+    STEP_PAGE,
+    home_facts,
+    home_params,
+    journal_text,
+    path_of,
+    program_for,
+    save_step,
+    step_page_facts,
+    step_params,
+)
+
+# The two pages patients open most read their facts in the user loader's statement (one statement a page).
+read_with_user("learn.home", HOME_PAGE, lambda _args, now: home_params(now))
+read_with_user("learn.step", STEP_PAGE, lambda args, now: step_params(args["slug"], args["step_id"], now))
 
 
 def _catalog() -> Catalog:

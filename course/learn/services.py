@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CompoundSelect,
+    Date,
     Integer,
     String,
     bindparam,
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from .._zones import zone_of
 from ..activity import touch
+from ..auth.session import facts_rows
 from ..content.model import Catalog, HabitStep, JournalStep, Step
 from ..db import UTCDateTime
 from ..journal.services import create_entry, own_entry, update_entry
@@ -68,13 +70,17 @@ class HomeFacts:
     checked_in_today: bool
 
 
-# A patient page reads its data in one statement: small selects for one enrollment joined by UNION ALL, each
-# row tagged with what it is. Built once per process, with bound parameters, so a request neither rebuilds
-# the SQL expression nor computes its cache key again. Columns: tag, two texts, a time, saved answers.
-_ENROLLMENT = bindparam("enrollment_id", type_=Integer)
+# A patient page reads its data in one statement: small selects for one patient joined by UNION ALL, each row
+# tagged with what it is. Built once per process, with bound parameters, so a request neither rebuilds the SQL
+# expression nor computes its cache key again. Columns: tag, two texts, a time, saved answers, a day. The
+# statements are keyed by the patient's user id, so that the user loader can read a page's rows in its own
+# statement (`read_with_user`, in learn/routes.py).
+_USER_ID = bindparam("user_id", type_=Integer)
+_ENROLLMENT = select(Enrollment.id).where(Enrollment.patient_id == _USER_ID).scalar_subquery()
 _NO_TEXT = cast(null(), String)
 _NO_TIME = cast(null(), UTCDateTime)
 _NO_ANSWERS = cast(null(), JSON)
+_NO_DAY = cast(null(), Date)
 
 # Completed steps come one row per module: its step ids joined by spaces (ids are slugs, which never hold one)
 # and its latest completion. The pacing policy needs no more than that while every completed step of a module
@@ -91,6 +97,7 @@ _COMPLETED = (
         func.aggregate_strings(StepProgress.step_id, _SPACE).label("b"),
         func.max(StepProgress.completed_at).label("at"),
         _NO_ANSWERS.label("answers"),
+        _NO_DAY.label("day"),
     )
     .where(
         StepProgress.enrollment_id == _ENROLLMENT,
@@ -105,26 +112,48 @@ _COMPLETED_STEPS = select(StepProgress.module_slug, StepProgress.step_id, StepPr
     StepProgress.completed_at <= _NOW,
 )
 _OVERRIDES = select(
-    literal_column("'override'"), ProgramOverride.kind, _NO_TEXT, ProgramOverride.at, _NO_ANSWERS
+    literal_column("'override'"), ProgramOverride.kind, _NO_TEXT, ProgramOverride.at, _NO_ANSWERS, _NO_DAY
 ).where(ProgramOverride.enrollment_id == _ENROLLMENT)
 _SAVED = select(
-    literal_column("'saved'"), StepProgress.status, _NO_TEXT, StepProgress.completed_at, StepProgress.answers
+    literal_column("'saved'"),
+    StepProgress.status,
+    _NO_TEXT,
+    StepProgress.completed_at,
+    StepProgress.answers,
+    _NO_DAY,
 ).where(
     StepProgress.enrollment_id == _ENROLLMENT,
     StepProgress.module_slug == bindparam("module_slug"),
     StepProgress.step_id == bindparam("step_id"),
 )
 _ANSWERED = select(
-    literal_column("'answered'"), MeasureResponse.measure_id, MeasureResponse.due_key, _NO_TIME, _NO_ANSWERS
+    literal_column("'answered'"),
+    MeasureResponse.measure_id,
+    MeasureResponse.due_key,
+    _NO_TIME,
+    _NO_ANSWERS,
+    _NO_DAY,
 ).where(MeasureResponse.enrollment_id == _ENROLLMENT, MeasureResponse.complete.is_(true()))
-# One row at most: a check-in is unique per patient and local day.
-_CHECKED_IN = select(literal_column("'checkin'"), _NO_TEXT, _NO_TEXT, _NO_TIME, _NO_ANSWERS).where(
-    CheckIn.patient_id == bindparam("patient_id"), CheckIn.day == bindparam("day")
-)
+# The days checked in from the day before today in UTC: the patient's today is among them if they checked in
+# (no time zone is a day or more away from UTC), and the statement need not know their zone. A check-in is
+# unique per patient and local day, so these are a few rows at most.
+_CHECKED_IN = select(
+    literal_column("'checkin'"), _NO_TEXT, _NO_TEXT, _NO_TIME, _NO_ANSWERS, CheckIn.day
+).where(CheckIn.patient_id == _USER_ID, CheckIn.day >= bindparam("from_day", type_=Date))
 
-_PROGRAM: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES)
-_STEP_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _SAVED)
-_HOME_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _ANSWERED, _CHECKED_IN)
+PROGRAM: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES)
+STEP_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _SAVED)
+HOME_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _ANSWERED, _CHECKED_IN)
+
+
+def home_params(now: datetime) -> dict[str, Any]:
+    """HOME_PAGE's parameters but the user's id."""
+    return {"now": now, "from_day": now.astimezone(UTC).date() - timedelta(days=1)}
+
+
+def step_params(module_slug: str, step_id: str, now: datetime) -> dict[str, Any]:
+    """STEP_PAGE's parameters but the user's id."""
+    return {"now": now, "module_slug": module_slug, "step_id": step_id}
 
 
 def path_of(enrollment: Enrollment) -> str:
@@ -134,22 +163,20 @@ def path_of(enrollment: Enrollment) -> str:
 
 def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: datetime) -> ProgramState:
     """Ask the pacing policy about this patient, from their completions and overrides (one statement)."""
-    rows = db.execute(_PROGRAM, {"enrollment_id": enrollment.id, "now": now}).all()
+    rows = db.execute(PROGRAM, {"user_id": enrollment.patient_id, "now": now}).all()
     return _state(db, enrollment, catalog, rows, now)
 
 
 def step_page_facts(
     db: Session, enrollment: Enrollment, catalog: Catalog, module_slug: str, step_id: str, now: datetime
 ) -> tuple[ProgramState, SavedAnswers | None]:
-    """The program state and what was saved on one step, in one statement."""
-    rows = db.execute(
-        _STEP_PAGE,
-        {"enrollment_id": enrollment.id, "module_slug": module_slug, "step_id": step_id, "now": now},
-    ).all()
+    """The program state and what was saved on one step, in one statement (or none: read with the user)."""
+    params = {**step_params(module_slug, step_id, now), "user_id": enrollment.patient_id}
+    rows, now = facts_rows(db, STEP_PAGE, params)
     saved = next(
         (
             SavedAnswers(StepStatus(a), dict(answers or {}), at)
-            for tag, a, _b, at, answers in rows
+            for tag, a, _b, at, answers, _day in rows
             if tag == "saved"
         ),
         None,
@@ -160,22 +187,16 @@ def step_page_facts(
 def home_facts(
     db: Session, enrollment: Enrollment, catalog: Catalog, schedule: Schedule, now: datetime
 ) -> HomeFacts:
-    """The program state, the questionnaires due and whether today's check-in is done, in one statement."""
+    """The program state, the questionnaires due and whether today's check-in is done, in one statement (or
+    none: read with the user)."""
     zone = zone_of(enrollment.patient)
-    rows = db.execute(
-        _HOME_PAGE,
-        {
-            "enrollment_id": enrollment.id,
-            "patient_id": enrollment.patient_id,
-            "day": now.astimezone(zone).date(),
-            "now": now,
-        },
-    ).all()
-    answered = {(a, b) for tag, a, b, _at, _answers in rows if tag == "answered"}
+    rows, now = facts_rows(db, HOME_PAGE, {**home_params(now), "user_id": enrollment.patient_id})
+    answered = {(a, b) for tag, a, b, _at, _answers, _day in rows if tag == "answered"}
+    today = now.astimezone(zone).date()
     return HomeFacts(
         state=_state(db, enrollment, catalog, rows, now),
         due=due_measures(schedule, enrollment.started_at, zone, now, answered),
-        checked_in_today=any(row[0] == "checkin" for row in rows),
+        checked_in_today=any(tag == "checkin" and day == today for tag, _a, _b, _at, _answers, day in rows),
     )
 
 
@@ -186,7 +207,7 @@ def _state(
     completions: dict[tuple[str, str], datetime] = {}
     overrides: list[OverrideEvent] = []
     off_path = False
-    for tag, a, b, at, _answers in rows:
+    for tag, a, b, at, _answers, _day in rows:
         if tag == "done":
             step_ids = b.split(" ")
             for step_id in step_ids:
@@ -201,7 +222,7 @@ def _state(
         completions = {
             (slug, step_id): at
             for slug, step_id, at in db.execute(
-                _COMPLETED_STEPS, {"enrollment_id": enrollment.id, "now": now}
+                _COMPLETED_STEPS, {"user_id": enrollment.patient_id, "now": now}
             )
             if at is not None
         }

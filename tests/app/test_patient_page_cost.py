@@ -25,9 +25,9 @@ from course.models import (
     User,
 )
 
-# The signed-in user with their enrollment, then everything the page needs in one statement.
-HOME_STATEMENTS = 2
-STEP_STATEMENTS = 2
+# The signed-in user with their enrollment and everything the page needs, in one statement.
+HOME_STATEMENTS = 1
+STEP_STATEMENTS = 1
 
 
 @contextmanager

@@ -1,0 +1,130 @@
+"""The patient's home and step pages have their facts read in the user loader's statement (one statement a
+page; see course/auth/session.py). The rows must be those the page would read itself, kept only for the user
+who was signed in, and for the page and parameters they were read for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask, g
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from course.auth.session import facts_rows, load_user
+from course.clock import FrozenClock
+from course.content.model import Catalog
+from course.db import get_db
+from course.learn.services import HOME_PAGE, STEP_PAGE, home_params, step_params
+from course.models import CheckIn, User
+from tests.app.test_patient_page_cost import give_history
+
+
+def first_step(app: Flask) -> tuple[str, str]:
+    catalog: Catalog = app.extensions["course.catalog"]
+    slug, step_ids = catalog.outline("standard")[0]
+    return slug, step_ids[0]
+
+
+def sorted_rows(rows: Any) -> list[tuple[Any, ...]]:
+    return sorted((tuple(row) for row in rows), key=repr)
+
+
+def read_alone(app: Flask, facts: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with app.app_context():
+        return sorted_rows(get_db().execute(facts, params).all())
+
+
+@pytest.mark.parametrize("page", ["home", "step"])
+def test_rows_read_with_the_user_are_the_pages_own(
+    app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock, page: str
+) -> None:
+    patient = make_patient(started_at=clock() - timedelta(days=40))
+    give_history(db, patient, app.extensions["course.catalog"], clock)
+    slug, step_id = first_step(app)
+    now = clock()
+    if page == "home":
+        path, facts, params = "/learn/", HOME_PAGE, home_params(now)
+    else:
+        path, facts, params = f"/learn/{slug}/{step_id}", STEP_PAGE, step_params(slug, step_id, now)
+    params["user_id"] = patient.id
+    expected = read_alone(app, facts, params)
+    assert {row[0] for row in expected} >= ({"done", "override"} | ({"saved"} if page == "step" else set()))
+    with app.test_request_context(path):
+        assert load_user(patient.get_id()) is not None
+        rows, at = facts_rows(get_db(), facts, params)
+        assert sorted_rows(rows) == expected
+        assert at == now
+        assert "_facts_read" not in g  # taken once
+
+
+def test_rows_for_other_parameters_or_another_page_are_read_again(
+    app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
+) -> None:
+    patient = make_patient(started_at=clock() - timedelta(days=40))
+    give_history(db, patient, app.extensions["course.catalog"], clock)
+    catalog: Catalog = app.extensions["course.catalog"]
+    (slug, first_ids), (other_slug, other_ids) = catalog.outline("standard")[:2]
+    now = clock()
+    other = {**step_params(other_slug, other_ids[0], now), "user_id": patient.id}
+    with app.test_request_context(f"/learn/{slug}/{first_ids[0]}"):
+        assert load_user(patient.get_id()) is not None
+        rows, _ = facts_rows(get_db(), STEP_PAGE, other)
+        assert sorted_rows(rows) == read_alone(app, STEP_PAGE, other)
+    with app.test_request_context(f"/learn/{slug}/{first_ids[0]}"):
+        assert load_user(patient.get_id()) is not None
+        params = {**home_params(now), "user_id": patient.id}
+        rows, _ = facts_rows(get_db(), HOME_PAGE, params)
+        assert sorted_rows(rows) == read_alone(app, HOME_PAGE, params)
+
+
+def test_nothing_is_kept_when_nobody_is_signed_in_or_the_request_writes(
+    app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
+) -> None:
+    patient = make_patient()
+    give_history(db, patient, app.extensions["course.catalog"], clock)
+    with app.test_request_context("/learn/"):
+        assert load_user(f"{patient.id}:{patient.session_version + 1}") is None  # signed out elsewhere
+        assert "_facts_read" not in g
+    with app.test_request_context("/learn/"):
+        assert load_user(f"{patient.id + 1000}:1") is None
+        assert "_facts_read" not in g
+    slug, step_id = first_step(app)
+    with app.test_request_context(f"/learn/{slug}/{step_id}", method="POST"):
+        assert load_user(patient.get_id()) is not None
+        assert "_facts_read" not in g  # a save reads what it needs after the user, in its own transaction
+
+
+# UTC times just after midnight, mid-afternoon and just before midnight; the zones furthest from UTC
+# (+14 and -12) and two more.
+ZONES = ["Pacific/Kiritimati", "Etc/GMT+12", "UTC", "America/Denver"]
+TIMES = [datetime(2026, 3, 2, 0, 30), datetime(2026, 3, 2, 15, 0), datetime(2026, 3, 2, 23, 30)]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_home_knows_todays_check_in_in_every_time_zone(
+    app: Flask,
+    db: Session,
+    client: FlaskClient,
+    login: Callable[[User], None],
+    make_patient: Callable[..., User],
+    clock: FrozenClock,
+    zone: str,
+) -> None:
+    for naive in TIMES:
+        when = naive.replace(tzinfo=ZoneInfo("UTC"))
+        clock.set(when)
+        patient = make_patient(timezone=zone, started_at=when - timedelta(days=3))
+        login(patient)
+        today = when.astimezone(ZoneInfo(zone)).date()
+        # Yesterday's and tomorrow's check-ins (the latter as after moving west) are not today's.
+        for day in (today - timedelta(days=1), today + timedelta(days=1)):
+            db.add(CheckIn(patient_id=patient.id, day=day, pain=3, created_at=when, updated_at=when))
+        db.commit()
+        assert "Check in now" in client.get("/learn/").get_data(as_text=True), (zone, naive)
+        db.add(CheckIn(patient_id=patient.id, day=today, pain=3, created_at=when, updated_at=when))
+        db.commit()
+        assert "Done for today" in client.get("/learn/").get_data(as_text=True), (zone, naive)
