@@ -112,7 +112,7 @@ def read_with_user(
         .where(User.id == bindparam("user_id"))
     )
     # Untyped NULLs: PostgreSQL takes their types from the user's row, which comes before them.
-    arms = [arm.add_columns(*(null() for _ in _COLUMNS)) for arm in facts.selects]  # type: ignore[attr-defined]
+    arms = [arm.add_columns(*(literal_column("NULL") for _ in _COLUMNS)) for arm in facts.selects]  # type: ignore[attr-defined]
     _PAGES[endpoint] = _Page(facts, params, union_all(user, *arms), len(fact_columns))
 
 
