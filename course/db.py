@@ -110,10 +110,11 @@ def init_app(app: Flask) -> None:
         db: Session | None = g.pop("_db", None)
         if db is not None:
             try:
-                if response.status_code < 400:
-                    db.commit()
-                else:
+                if response.status_code >= 400:
                     db.rollback()
+                elif not db.info.get("autocommit") or db.new or db.dirty or db.deleted:
+                    db.commit()
+                # else: a read in autocommit has nothing left to commit (its statements committed as they ran)
             finally:
                 db.close()
         return response
@@ -142,6 +143,7 @@ def get_db() -> Session:
             and request.method in READ_METHODS
         ):
             db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            db.info["autocommit"] = True
         g._db = db
     found: Session = g._db
     return found
