@@ -26,7 +26,7 @@ from werkzeug.security import generate_password_hash
 
 from bench.common import Browser, Server
 from course.config import normalise_database_url
-from course.db import Base
+from course.db import Base, dispose
 from course.models import CheckIn, Enrollment, JournalEntry, Role, User
 
 PASSWORD = "bench password 123"  # noqa: S105  # nosec B105
@@ -160,7 +160,7 @@ def caseload_disagreements(url: str, folder: str) -> int:
         full = {key(row) for row in caseload(db, therapist, catalog, now)}
         wrong = sum(1 for row in shown if key(row) not in full) + abs(len(shown) - len(full))
         db.rollback()
-    app.extensions["course.engine"].dispose()
+    dispose(app)
     return wrong
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from bench.common import USER_AGENT, Browser, Server
 from bench.seed import PASSWORD, seed
 from course.config import normalise_database_url
+from course.db import dispose, engines
 from course.models import CheckIn, Enrollment, StepProgress, User
 
 
@@ -85,12 +86,13 @@ def statement_counter(app: Any) -> Iterator[list[str]]:
     def before(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
 
-    engine = app.extensions["course.engine"]
-    event.listen(engine, "before_cursor_execute", before)
+    for engine in engines(app):
+        event.listen(engine, "before_cursor_execute", before)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in engines(app):
+            event.remove(engine, "before_cursor_execute", before)
 
 
 def pick_accounts(url: str) -> dict[str, Any]:
@@ -164,7 +166,7 @@ def count_statements(
         with statement_counter(app) as statements:
             response = client.get(path)
         found[name] = (len(statements), len(response.data) / 1024)
-    app.extensions["course.engine"].dispose()
+    dispose(app)
     return found
 
 
@@ -181,7 +183,7 @@ def measure_refreshes(
         ).one()
     engine.dispose()
     refreshes = caseload_refreshes(app, therapist)
-    app.extensions["course.engine"].dispose()
+    dispose(app)
     return refreshes
 
 

@@ -22,7 +22,7 @@ from bench.run import cookie_of
 
 def load_demo(url: str, instance: Path) -> None:
     from course import create_app
-    from course.db import Base
+    from course.db import Base, dispose
 
     app = create_app(
         {
@@ -36,7 +36,7 @@ def load_demo(url: str, instance: Path) -> None:
     Base.metadata.create_all(app.extensions["course.engine"])
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    app.extensions["course.engine"].dispose()
+    dispose(app)
 
 
 # Every module that works on this machine alone. Left out: ssrf (it asks an endpoint on the internet for

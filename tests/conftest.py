@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 
 from course import create_app
 from course.clock import FrozenClock
-from course.db import Base
+from course.db import Base, dispose
 from course.models import Enrollment, Role, User
 
 FIXTURE_PROGRAM = Path(__file__).parent / "fixtures" / "program"
@@ -97,7 +97,7 @@ def app(app_config: dict[str, Any], clock: FrozenClock) -> Iterator[Flask]:
     application = create_app(app_config)
     application.extensions["course.clock"] = clock
     yield application
-    application.extensions["course.engine"].dispose()
+    dispose(application)
     _empty_tables(app_config["DATABASE_URL"])
 
 

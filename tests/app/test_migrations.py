@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from course import create_app
-from course.db import Base
+from course.db import Base, dispose
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_migrations_match_models_and_downgrade_cleanly(app_config: dict[str, Any
     assert result.exit_code == 0, result.output
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
-    app.extensions["course.engine"].dispose()
+    dispose(app)
 
 
 def test_migrations_upgrade_filled_database_without_loss(app_config: dict[str, Any], fresh_url: str) -> None:
@@ -81,4 +81,4 @@ def test_migrations_upgrade_filled_database_without_loss(app_config: dict[str, A
     assert kept_enrollment[0] == 2
     assert kept_enrollment[1] in ([], "[]")
     engine.dispose()
-    app.extensions["course.engine"].dispose()
+    dispose(app)

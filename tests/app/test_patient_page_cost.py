@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
 from course.content.model import Catalog
+from course.db import engines
 from course.models import (
     CheckIn,
     MeasureResponse,
@@ -33,17 +34,18 @@ STEP_STATEMENTS = 1
 @contextmanager
 def count_statements(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
-    engine = app.extensions["course.engine"]
 
     def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
             statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", before)
+    for engine in engines(app):
+        event.listen(engine, "before_cursor_execute", before)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in engines(app):
+            event.remove(engine, "before_cursor_execute", before)
 
 
 def statements_for(app: Flask, client: Any, path: str) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
+from course.db import dispose
 from course.models import JournalEntry, StepProgress, StepStatus, User
 
 
@@ -268,7 +269,7 @@ def test_progress_survives_editing_step_text(
     assert "Alarm, rewritten" in page
     assert "It says my back is breaking." in page
     assert 'href="/learn/first/quiz"' in browser.get("/learn/").data.decode()
-    new_app.extensions["course.engine"].dispose()
+    dispose(new_app)
 
 
 def test_finishing_last_step_of_week_says_so(client: Any, patient: User) -> None:

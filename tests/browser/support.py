@@ -25,7 +25,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from course import create_app
 from course.clock import FrozenClock
-from course.db import Base
+from course.db import Base, dispose
 from course.demo import demo_answers
 from course.learn.services import save_step
 from course.models import Enrollment, Role, User
@@ -97,7 +97,7 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
-        self.app.extensions["course.engine"].dispose()
+        dispose(self.app)
 
     def session(self) -> Session:
         """A database session outside any request."""

@@ -16,22 +16,24 @@ from sqlalchemy.orm import Session
 
 from course.alerts import raise_alert
 from course.clock import FrozenClock
+from course.db import engines
 from course.models import AuditEvent, CheckIn, ClinicalNote, Enrollment, ProgramOverride, User
 
 
 @contextmanager
 def count_queries(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
-    engine = app.extensions["course.engine"]
 
     def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", before)
+    for engine in engines(app):
+        event.listen(engine, "before_cursor_execute", before)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in engines(app):
+            event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from flask_limiter.util import get_qualified_name
 from course import create_app
 from course.accounts import password_problem
 from course.clock import FrozenClock
+from course.db import dispose
 from course.extensions import limiter
 from course.models import User
 from tests.conftest import TEST_PASSWORD
@@ -166,4 +167,4 @@ def test_secure_cookies_and_hsts_in_production(
     response = production.test_client().get("/auth/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    production.extensions["course.engine"].dispose()
+    dispose(production)
