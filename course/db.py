@@ -104,6 +104,10 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["course.engine"] = engine
     app.extensions["course.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    # A page's facts are read in the user loader's statement where each statement is a round trip to a
+    # server (auth/session.py). SQLite runs in the process: there two narrow statements cost less than one
+    # wide one (each column of each row is fetched on its own).
+    app.extensions["course.facts_with_user"] = engine.dialect.name != "sqlite"
     reads_autocommit = engine.dialect.name == "postgresql"
     app.extensions["course.reads_autocommit"] = reads_autocommit
     if reads_autocommit:

@@ -20,7 +20,13 @@ from course.content.model import Catalog
 from course.db import get_db
 from course.learn.services import HOME_PAGE, STEP_PAGE, home_params, step_params
 from course.models import CheckIn, User
-from tests.app.test_patient_page_cost import give_history
+from tests.app.test_patient_page_cost import give_history, statements_for
+
+
+@pytest.fixture(autouse=True)
+def facts_with_user(app: Flask) -> None:
+    """Read with the user on SQLite too (by default it reads them apart), so both databases test it."""
+    app.extensions["course.facts_with_user"] = True
 
 
 def first_step(app: Flask) -> tuple[str, str]:
@@ -59,6 +65,22 @@ def test_rows_read_with_the_user_are_the_pages_own(
         assert sorted_rows(rows) == expected
         assert at == now
         assert "_facts_read" not in g  # taken once
+
+
+def test_home_and_step_run_one_statement(
+    app: Flask,
+    db: Session,
+    client: FlaskClient,
+    login: Callable[[User], None],
+    make_patient: Callable[..., User],
+    clock: FrozenClock,
+) -> None:
+    patient = make_patient(started_at=clock() - timedelta(days=40))
+    give_history(db, patient, app.extensions["course.catalog"], clock)
+    login(patient)
+    slug, step_id = first_step(app)
+    assert statements_for(app, client, "/learn/") == 1
+    assert statements_for(app, client, f"/learn/{slug}/{step_id}") == 1
 
 
 def test_rows_for_other_parameters_or_another_page_are_read_again(
@@ -104,8 +126,10 @@ ZONES = ["Pacific/Kiritimati", "Etc/GMT+12", "UTC", "America/Denver"]
 TIMES = [datetime(2026, 3, 2, 0, 30), datetime(2026, 3, 2, 15, 0), datetime(2026, 3, 2, 23, 30)]
 
 
+@pytest.mark.parametrize("together", [True, False], ids=["with the user", "apart"])
 @pytest.mark.parametrize("zone", ZONES)
 def test_home_knows_todays_check_in_in_every_time_zone(
+    together: bool,
     app: Flask,
     db: Session,
     client: FlaskClient,
@@ -114,6 +138,7 @@ def test_home_knows_todays_check_in_in_every_time_zone(
     clock: FrozenClock,
     zone: str,
 ) -> None:
+    app.extensions["course.facts_with_user"] = together
     for naive in TIMES:
         when = naive.replace(tzinfo=ZoneInfo("UTC"))
         clock.set(when)
