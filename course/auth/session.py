@@ -53,14 +53,15 @@ _SESSION_VERSION = _USER_KEYS.index("session_version")
 
 # Every request runs this, so it is built once per process: the user and their enrollment as one row of plain
 # columns. Building the two objects from it costs less than half of letting the ORM load them (about 45 of
-# 125 us on the bench machine). The columns are read without their types' conversions, which `_converted`
-# applies to this one row: in a page's statement (below) they would run on each of the facts' rows too.
-_RAW_COLUMNS: list[Any] = [type_coerce(column, NullType()) for column in _COLUMNS]
+# 125 us on the bench machine).
 _USER_BY_ID: Select[Any] = (
-    select(*_RAW_COLUMNS)
+    select(*_COLUMNS)
     .outerjoin(Enrollment, Enrollment.patient_id == User.id)
     .where(User.id == bindparam("user_id"))
 )
+# In a page's statement (below) the user's columns are read without their types' conversions, which
+# `_converted` applies to the user's row: they would run on each of the facts' rows too.
+_RAW_COLUMNS: list[Any] = [type_coerce(column, NullType()) for column in _COLUMNS]
 _converters: dict[str, list[Callable[[Any], Any] | None]] = {}
 
 
@@ -156,16 +157,16 @@ def load_user(identity: str) -> User | None:
     ):
         page = _PAGES.get(request.endpoint or "")
     connection = db.connection()
-    raw: Sequence[Any] | None
+    values: Sequence[Any] | None
     if page is None:
-        raw = connection.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
+        values = connection.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
     else:
         params = {**page.params(request.view_args or {}, clock.now()), "user_id": int(user_id)}
         rows = connection.execute(page.statement, params).all()
         raw = next((row[page.width :] for row in rows if row[0] == "user"), None)
-    if raw is None:
+        values = None if raw is None else _converted(connection.dialect, raw)
+    if values is None:
         return None
-    values = _converted(connection.dialect, raw)
     if not values[_ACTIVE] or values[_SESSION_VERSION] != int(version):
         return None
     if page is not None:
