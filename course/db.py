@@ -151,9 +151,10 @@ def _has_writes(db: Session) -> bool:
     return not isinstance(dbapi, sqlite3.Connection) or dbapi.in_transaction
 
 
-# On PostgreSQL, requests that only read run their statements without a transaction of their own: no BEGIN and
-# COMMIT round trips, two of a page's four. What such a request writes (an audit record of a view) commits
-# statement by statement. SQLite opens no transaction for reads anyway (and switching modes costs a PRAGMA).
+# On PostgreSQL, requests that only read run their statements without a transaction of their own (no BEGIN
+# and COMMIT round trips), on the reading pool's autocommit connections. What such a request writes (an audit
+# record of a view) commits statement by statement. SQLite opens no transaction for reads anyway (and
+# switching modes costs a PRAGMA).
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 

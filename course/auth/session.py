@@ -51,14 +51,20 @@ _COLUMNS = [*_user_columns, *_enrollment_columns]
 _ACTIVE = _USER_KEYS.index("active")
 _SESSION_VERSION = _USER_KEYS.index("session_version")
 
+
+def _user_row(*columns: Any) -> Select[Any]:
+    """A select of one user's row (with their enrollment's, if any) by the bound parameter `user_id`."""
+    return (
+        select(*columns)
+        .outerjoin(Enrollment, Enrollment.patient_id == User.id)
+        .where(User.id == bindparam("user_id"))
+    )
+
+
 # Every request runs this, so it is built once per process: the user and their enrollment as one row of plain
 # columns. Building the two objects from it costs less than half of letting the ORM load them (about 45 of
 # 125 us on the bench machine).
-_USER_BY_ID: Select[Any] = (
-    select(*_COLUMNS)
-    .outerjoin(Enrollment, Enrollment.patient_id == User.id)
-    .where(User.id == bindparam("user_id"))
-)
+_USER_BY_ID = _user_row(*_COLUMNS)
 # In a page's statement (below) the user's columns are read without their types' conversions, which
 # `_converted` applies to the user's row: they would run on each of the facts' rows too.
 _RAW_COLUMNS: list[Any] = [type_coerce(column, NullType()) for column in _COLUMNS]
@@ -105,14 +111,8 @@ def read_with_user(
     whose first column is a text tag) in its own statement when `endpoint` is requested with GET or HEAD.
     `params(view_args, now)` gives the other parameters. The page takes the rows with `facts_rows`."""
     fact_columns = list(facts.selects[0].selected_columns)
-    user = (
-        select(
-            literal_column("'user'"),
-            *(cast(null(), column.type) for column in fact_columns[1:]),
-            *_RAW_COLUMNS,
-        )
-        .outerjoin(Enrollment, Enrollment.patient_id == User.id)
-        .where(User.id == bindparam("user_id"))
+    user = _user_row(
+        literal_column("'user'"), *(cast(null(), column.type) for column in fact_columns[1:]), *_RAW_COLUMNS
     )
     # Untyped NULLs: PostgreSQL takes their types from the user's row, which comes before them.
     arms = [arm.add_columns(*(literal_column("NULL") for _ in _COLUMNS)) for arm in facts.selects]  # type: ignore[attr-defined]
