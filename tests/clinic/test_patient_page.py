@@ -28,7 +28,8 @@ from course.models import (
     StepStatus,
     User,
 )
-from tests.clinic.test_workspace import count_queries, enrollment_of
+from tests.app.test_patient_page_cost import count_statements
+from tests.clinic.test_workspace import enrollment_of
 
 LIMIT = 60
 VERBS = {
@@ -176,7 +177,7 @@ def test_patient_page_statements_do_not_grow_with_history(
     start = now - timedelta(days=400)
 
     def statements(patient: User) -> list[str]:
-        with count_queries(app) as seen:
+        with count_statements(app) as seen:
             page_of(client, patient)
         return seen
 

@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.alerts import raise_alert
 from course.clock import FrozenClock
-from course.db import engines
 from course.models import AuditEvent, CheckIn, ClinicalNote, Enrollment, ProgramOverride, User
-
-
-@contextmanager
-def count_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    for engine in engines(app):
-        event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        for engine in engines(app):
-            event.remove(engine, "before_cursor_execute", before)
+from tests.app.test_patient_page_cost import count_statements
 
 
 @pytest.fixture
@@ -78,7 +61,7 @@ def test_caseload_query_count_does_not_grow_with_patients(
     clock: FrozenClock,
 ) -> None:
     def render() -> int:
-        with count_queries(app) as statements:
+        with count_statements(app) as statements:
             assert client.get("/clinic/").status_code == 200
         return len(statements)
 
