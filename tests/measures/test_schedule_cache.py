@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,3 +33,21 @@ def test_occurrences_keyed_by_zone_start_and_schedule() -> None:
     assert later[0].due_on == in_utc[0].due_on + timedelta(days=3)
     only_phq9 = parse_schedule([{"measure": "phq9", "at": ["enrollment"]}])
     assert [d.measure_id for d in occurrences(only_phq9, START, ZoneInfo("UTC"))] == ["phq9"]
+
+
+def test_an_entrys_remembered_hash_is_that_of_its_own_fields() -> None:
+    # The schedule is the cache's key: an entry keeps its hash, and equal entries must hash alike.
+    entry = DEFAULT_SCHEDULE[3]
+    twin = parse_schedule(
+        [{"measure": "phq9", "at": ["enrollment", "week 4", "week 8", "month 3", "month 12"]}]
+    )[0]
+    assert twin == entry
+    assert hash(twin) == hash(entry) == hash(entry)
+    assert hash(entry) == hash((entry.measure_id, entry.timepoints, entry.window_days, entry.every))
+    other = replace(entry, window_days=entry.window_days + 1)
+    assert other != entry
+    assert hash(other) == hash((other.measure_id, other.timepoints, other.window_days, other.every))
+    longer = parse_schedule([{"measure": "phq9", "at": ["enrollment"], "window_days": 20}])
+    assert occurrences(longer, START, ZoneInfo("UTC"))[0].last_day - occurrences(
+        parse_schedule([{"measure": "phq9", "at": ["enrollment"]}]), START, ZoneInfo("UTC")
+    )[0].last_day == timedelta(days=6)
