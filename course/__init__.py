@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from . import clock, db, sessions
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .content import ContentError, load_catalog
-from .extensions import csrf, limiter, login_manager
+from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    _limiter_for_writes_only(app)
     sessions.init_app(app)
 
     from .account import bp as account_bp
@@ -118,6 +118,39 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 SEEN_RESOLUTION_SECONDS = 60
+
+_HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
+
+
+def _limiter_for_writes_only(app: Flask) -> None:
+    """Bind the rate limiter, with the request hooks it adds skipped for reads.
+
+    Every limit guards a POST (a test checks it), and `extensions.limiter` exempts reads already; but its
+    hooks still ran on every page to find that out (its per-request context, the endpoint's limits, the
+    request filter, the response's headers: 4% of a patient page). The hooks it adds are told apart by
+    comparing the app's hooks before and after binding it, so no private name of the limiter is used.
+    """
+    before = {kind: list(getattr(app, kind).get(None, ())) for kind in _HOOKS}
+    limiter.init_app(app)
+    for kind in _HOOKS:
+        hooks = getattr(app, kind).get(None, [])
+        added = [hook for hook in hooks if hook not in before[kind]]
+        if len(added) != 1:
+            raise RuntimeError(f"expected the rate limiter to add one hook to {kind}, found {len(added)}")
+        hooks[hooks.index(added[0])] = _for_writes_only(
+            added[0], passes_response=kind == "after_request_funcs"
+        )
+
+
+def _for_writes_only(hook: Any, *, passes_response: bool) -> Any:
+    def for_writes_only(*args: Any) -> Any:
+        if request.method in EXEMPT_FROM_LIMITS:
+            return args[0] if passes_response else None
+        return hook(*args)
+
+    for_writes_only.wrapped = hook  # type: ignore[attr-defined]
+    return for_writes_only
+
 
 SECURITY_HEADERS = tuple(
     (name, name.lower(), value)

@@ -19,6 +19,9 @@ csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI: Redis (redis://...) when several servers share the counters,
 # memory otherwise. Limits are declared on the views that need them (sign-in, password reset).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# The methods no limit applies to: the limiter's hooks do not run for them at all
+# (`course._limiter_for_writes_only`).
+EXEMPT_FROM_LIMITS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @limiter.request_filter
@@ -27,4 +30,4 @@ def _reads_are_never_limited() -> bool:
 
     A test (tests/security/test_sessions_and_passwords.py) checks that every declared limit names only POST.
     """
-    return request.method in ("GET", "HEAD", "OPTIONS")
+    return request.method in EXEMPT_FROM_LIMITS

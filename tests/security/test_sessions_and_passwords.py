@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.globals import request_ctx
 from flask_limiter.util import get_qualified_name
 
 from course import create_app
@@ -44,6 +45,33 @@ def test_every_rate_limit_guards_posts_only_so_pages_can_skip_the_limiter(app: F
             if (limits := limiter.limit_manager.decorated_limits(get_qualified_name(view)))
         }
     assert limited == {"auth.login": [("post",)], "auth.reset_request": [("post",)]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "runs"),
+    [
+        ("GET", "/healthz", False),
+        ("HEAD", "/help", False),
+        ("OPTIONS", "/healthz", False),
+        ("POST", "/auth/login", True),
+        ("POST", "/auth/logout", True),
+    ],
+)
+def test_the_limiters_request_hooks_run_for_writes_only(
+    client: Any, method: str, path: str, runs: bool
+) -> None:
+    # Its before-request hook leaves its per-request context on the request context (course/__init__.py skips
+    # the hooks for reads: their work only found that no limit applies).
+    with client:
+        client.open(path, method=method)
+        assert hasattr(request_ctx._get_current_object(), "_limiter_request_context") is runs
+
+
+def test_the_limiter_still_limits_after_a_page_was_read(client: Any) -> None:
+    for _ in range(5):
+        client.get("/auth/login")
+        attempt(client, "nobody@example.org")
+    assert attempt(client, "nobody@example.org").status_code == 429
 
 
 def test_sign_in_page_still_shown_while_its_posts_are_limited(client: Any) -> None:
