@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,35 @@ from .content import ContentError, load_catalog
 from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
 
 
+class CourseApp(Flask):
+    """Flask, remembering which of its functions are plain (not `async def`).
+
+    Flask asks, for each hook and view of each request (18 on a patient page), whether it is a coroutine
+    function, and `inspect` unwraps it to find out every time (2% of a page). The functions are the same few
+    on every request.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: set[Any] = set()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """As Flask's, without asking again about a function found plain before."""
+        try:
+            if func in self._plain:
+                return func
+        except TypeError:  # unhashable: ask every time
+            return super().ensure_sync(func)
+        found = super().ensure_sync(func)
+        if found is func:
+            self._plain.add(func)
+        return found
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application. It never migrates, seeds or creates tables."""
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("COURSE_INSTANCE_PATH")
-    app = Flask(
+    app = CourseApp(
         __name__,
         instance_relative_config=True,
         instance_path=str(Path(instance_path or PROJECT_ROOT / "instance").resolve()),

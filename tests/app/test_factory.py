@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,36 @@ def test_unexpected_error_is_friendly_500_without_trace(app_config: dict[str, An
     assert b"Something went wrong on our side" in response.data
     assert b"secret internals" not in response.data
     assert b"Traceback" not in response.data
+
+
+def test_plain_functions_are_asked_about_once_and_coroutines_every_time(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flask.app
+
+    asked: list[Any] = []
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", lambda f: asked.append(f) or real(f))
+
+    def plain() -> str:
+        return "plain"
+
+    async def coroutine() -> str:
+        return "coroutine"
+
+    assert app.ensure_sync(plain) is plain
+    assert app.ensure_sync(plain) is plain
+    assert asked == [plain]
+    for _ in range(2):  # never remembered as plain (without asgiref Flask refuses to run it)
+        with contextlib.suppress(RuntimeError):
+            assert app.ensure_sync(coroutine) is not coroutine
+    assert asked == [plain, coroutine, coroutine]
+    unhashable: Any = type("Unhashable", (), {"__call__": lambda self: "x", "__hash__": None})()
+    assert app.ensure_sync(unhashable) is unhashable
+
+
+def test_pages_still_answer_through_the_remembered_hooks(client: Any) -> None:
+    for _ in range(2):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.headers["X-Frame-Options"] == "DENY"  # an after_request hook ran
