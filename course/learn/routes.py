@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from .. import clock
@@ -15,6 +17,8 @@ from ..auth.session import read_with_user
 from ..content.model import Catalog, Check, JournalStep, Module, Step
 from ..db import get_db
 from ..models import Role
+from ..pacing import ModuleState, ProgramState
+from ..templating import user_zone
 from . import bp
 from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
 from .services import (
@@ -66,10 +70,31 @@ def home() -> str:
         checked_in_today=facts.checked_in_today,
         catalog=catalog,
         state=state,
+        path_html=path_html(catalog, state),
         current_module=current_module,
         current_step=current_step,
         enrollment=enrollment,
     )
+
+
+def path_html(catalog: Catalog, state: ProgramState) -> Markup:
+    """The home page's path of modules (learn/_path.html), rendered once per process for each state of it.
+
+    It was a third of the home page's template time (eight modules, each with its status, link and progress),
+    and it is the same on every visit until the patient finishes a step or a module opens. It depends on the
+    modules' states, the pause, the catalog (its fingerprint covers slugs, weeks and titles), where the app
+    is mounted, and the current year in the viewer's zone (a date of another year shows its year).
+    """
+    this_year = clock.now().astimezone(user_zone()).year
+    return _rendered_path(request.script_root, catalog.fingerprint(), state.modules, state.paused, this_year)
+
+
+@lru_cache(maxsize=2048)
+def _rendered_path(
+    script_root: str, fingerprint: str, modules: tuple[ModuleState, ...], paused: bool, this_year: int
+) -> Markup:
+    html = render_template("learn/_path.html", catalog=_catalog(), modules=modules, paused=paused)
+    return Markup(html)  # noqa: S704  # nosec B704  # the template was autoescaped
 
 
 @bp.get("/<slug>")

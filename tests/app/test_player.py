@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
 from course.db import dispose
+from course.learn.routes import path_html
 from course.models import JournalEntry, StepProgress, StepStatus, User
+from course.pacing import OverrideEvent, program_state
 
 
 @pytest.fixture
@@ -276,3 +280,58 @@ def test_finishing_last_step_of_week_says_so(client: Any, patient: User) -> None
     complete_week_one(client)
     page = client.get("/learn/").data.decode()
     assert "you have finished week 1" in page
+
+
+def _fresh_path(app: Flask, state: Any) -> str:
+    # What learn/_path.html writes for this state now, without the remembered renderings.
+    return render_template(
+        "learn/_path.html",
+        catalog=app.extensions["course.catalog"],
+        modules=state.modules,
+        paused=state.paused,
+    )
+
+
+def test_the_remembered_path_is_what_the_template_writes_for_each_state(
+    app: Flask, clock: FrozenClock
+) -> None:
+    catalog = app.extensions["course.catalog"]
+    outline = catalog.outline("standard")
+    started = clock() - timedelta(days=10)
+    zone = ZoneInfo("UTC")
+    first_done = {(outline[0][0], step): started + timedelta(days=1) for step in outline[0][1]}
+    states = [
+        program_state(outline, started, zone, catalog.pace_days, {}, [], clock()),
+        program_state(outline, started, zone, catalog.pace_days, first_done, [], clock()),
+        program_state(
+            outline, started, zone, catalog.pace_days, {}, [OverrideEvent("pause", started)], clock()
+        ),
+        program_state(
+            outline, started, zone, catalog.pace_days, {}, [OverrideEvent("unlock_next", started)], clock()
+        ),
+    ]
+    with app.test_request_context("/learn/"):
+        seen = []
+        for state in states * 2:  # the second time from what was remembered
+            html = str(path_html(catalog, state))
+            assert html == _fresh_path(app, state)
+            seen.append(html)
+        assert len(set(seen)) == len(states)  # each state its own rendering
+        assert "Waiting: your program is paused." in seen[2]
+        assert "opened early by your therapist" in seen[3]
+
+        # A week that opens next year shows its year, until that year comes.
+        clock.set(datetime(2026, 12, 30, 12, tzinfo=UTC))
+        late = program_state(outline, clock() - timedelta(days=4), zone, catalog.pace_days, {}, [], clock())
+        assert "2027" in str(path_html(catalog, late))
+        clock.set(datetime(2027, 1, 1, 12, tzinfo=UTC))
+        assert "2027" not in str(path_html(catalog, late))
+        assert str(path_html(catalog, late)) == _fresh_path(app, late)
+
+
+def test_home_path_follows_the_patients_progress(client: Any, patient: User) -> None:
+    before = client.get("/learn/").data.decode()
+    assert "0 of 4 steps done" in before
+    assert client.post("/learn/first/intro", data={"submit": "y"}).status_code == 302
+    after = client.get("/learn/").data.decode()
+    assert "1 of 4 steps done" in after
