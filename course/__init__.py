@@ -174,7 +174,6 @@ def _for_writes_only(hook: Any, *, passes_response: bool) -> Any:
             return args[0] if passes_response else None
         return hook(*args)
 
-    for_writes_only.wrapped = hook  # type: ignore[attr-defined]
     return for_writes_only
 
 
