@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import NullType
 
 from .. import clock
-from ..db import READ_METHODS, get_db
+from ..db import READ_METHODS, fetch_rows, get_db
 from ..extensions import login_manager
 from ..models import Enrollment, User
 
@@ -96,7 +96,7 @@ class _Page:
 class _Read:
     facts: CompoundSelect[Any]
     params: dict[str, Any]
-    rows: list[tuple[Any, ...]]
+    rows: list[Sequence[Any]]
 
 
 _PAGES: dict[str, _Page] = {}
@@ -126,7 +126,7 @@ def facts_rows(db: Session, facts: CompoundSelect[Any], params: dict[str, Any]) 
     read: _Read | None = g.pop("_facts_read", None) if has_request_context() else None
     if read is not None and read.facts is facts and read.params == {**params, "now": read.params["now"]}:
         return read.rows, read.params["now"]
-    return list(db.execute(facts, params).all()), params["now"]
+    return fetch_rows(db.connection(), facts, params), params["now"]
 
 
 def _attach(db: Session, cls: type[T], keys: tuple[str, ...], values: Sequence[Any]) -> T:
@@ -159,10 +159,11 @@ def load_user(identity: str) -> User | None:
     connection = db.connection()
     values: Sequence[Any] | None
     if page is None:
-        values = connection.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
+        found_rows = fetch_rows(connection, _USER_BY_ID, {"user_id": int(user_id)})
+        values = found_rows[0] if found_rows else None
     else:
         params = {**page.params(request.view_args or {}, clock.now()), "user_id": int(user_id)}
-        rows = connection.execute(page.statement, params).all()
+        rows = fetch_rows(connection, page.statement, params)
         raw = next((row[page.width :] for row in rows if row[0] == "user"), None)
         values = None if raw is None else _converted(connection.dialect, raw)
     if values is None:
