@@ -168,9 +168,28 @@ def program_state(
     now: datetime,
 ) -> ProgramState:
     """Decide, from plain data, what is open, done and locked at `now` (see the module docstring)."""
+    return program_state_until(outline, started_at, tz, pace_days, completions, overrides, now)[0]
+
+
+def program_state_until(
+    outline: Outline,
+    started_at: datetime,
+    tz: ZoneInfo,
+    pace_days: int,
+    completions: Mapping[tuple[str, str], datetime],
+    overrides: Sequence[OverrideEvent],
+    now: datetime,
+) -> tuple[ProgramState, datetime | None]:
+    """`program_state`, and the first moment after `now` at which it may differ for the same completions and
+    overrides (None: not by time alone). Until then the state at any moment from `now` on is this one: time
+    changes it only when an event dated later comes to count, a module's opening time arrives, or a locked
+    module's opening day arrives."""
     if pace_days < 1:
         raise ValueError("pace_days must be at least 1")
     events = sorted(overrides, key=lambda e: e.at)
+    # The moments after `now` at which something would change: completions and overrides dated later count
+    # from their moment on (program pages read none of them, but a therapist's view may).
+    later = [e.at for e in events if e.at > now] + [at for at in completions.values() if at > now]
     intervals, paused = _pause_intervals(events, now)
     unlocks = [e.at for e in events if e.kind == "unlock_next" and started_at <= e.at <= now]
     done = {key: at for key, at in completions.items() if at <= now}
@@ -211,7 +230,10 @@ def program_state(
             natural = _outside_pauses(due, intervals)
         override = unlocks[0] if unlocks else None
         candidates = [t for t in (natural, override) if t is not None]
-        if not candidates or min(candidates) > now:
+        if not candidates:
+            break
+        if min(candidates) > now:
+            later.append(min(candidates))
             break
         when = min(candidates)
         # On a tie the module opens by itself and the unlock goes on to the next one: an unlock opens the
@@ -237,6 +259,7 @@ def program_state(
             day = local_midnight_after(opened[index - 1], pace_days, tz)
             if day > now:
                 opens_on = day.date()
+                later.append(day)
         elif not is_open and index > 0:
             waiting_for = outline[index - 1][0]
         states.append(
@@ -253,9 +276,10 @@ def program_state(
                 waiting_for=waiting_for,
             )
         )
-    return ProgramState(
+    state = ProgramState(
         modules=tuple(states),
         paused=paused,
         step_ids={slug: tuple(steps) for slug, steps in outline},
         completed=completed,
     )
+    return state, min(later, default=None)

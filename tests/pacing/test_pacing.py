@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.pacing import OverrideEvent, ProgramState, local_midnight_after, program_state
+from course.pacing import (
+    OverrideEvent,
+    ProgramState,
+    local_midnight_after,
+    program_state,
+    program_state_until,
+)
 
 DENVER = ZoneInfo("America/Denver")
 OUTLINE = (("one", ("a", "b")), ("two", ("c",)), ("three", ("d", "e")))
@@ -260,3 +266,36 @@ def test_pacing_unlock_at_the_moment_a_module_opens_by_itself_opens_the_next() -
     assert s.module("two").opened_early is False  # type: ignore[union-attr]
     assert s.module("three").opened_at == midnight  # type: ignore[union-attr]
     assert s.module("three").opened_early  # type: ignore[union-attr]
+
+
+def test_pacing_names_when_time_next_changes_the_state() -> None:
+    done = finish_one(START + timedelta(days=1))
+    now = START + timedelta(days=2)
+    s, until = program_state_until(OUTLINE, START, DENVER, 7, done, [], now)
+    midnight = datetime(2026, 3, 9, 0, 0, tzinfo=DENVER)
+    assert until == midnight  # week 2 opens then
+    assert s == state(until - timedelta(microseconds=1), done)
+    assert state(until, done).module("two").is_open  # type: ignore[union-attr]
+    # Week 2's day has come but week 1 is not finished: only a new completion or override changes the state.
+    assert program_state_until(OUTLINE, START, DENVER, 7, {}, [], midnight)[1] is None
+    # Before that day, the locked week shows its day until the day comes.
+    assert program_state_until(OUTLINE, START, DENVER, 7, {}, [], now)[1] == midnight
+    # A completion or an override dated later counts from its moment.
+    later = now + timedelta(hours=3)
+    assert program_state_until(OUTLINE, START, DENVER, 7, {("one", "a"): later}, [], now)[1] == later
+    paused = [OverrideEvent("pause", later)]
+    assert program_state_until(OUTLINE, START, DENVER, 7, done, paused, now)[1] == later
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories(), st.integers(0, 60 * 24 * 120), st.floats(0, 1, exclude_max=True))
+def test_pacing_state_holds_until_the_moment_it_names(history: tuple, minutes: int, fraction: float) -> None:
+    outline, tz, pace, completions, overrides, _end = history
+    now = START + timedelta(minutes=minutes)
+    s, until = program_state_until(outline, START, tz, pace, completions, overrides, now)
+    assert s == program_state(outline, START, tz, pace, completions, overrides, now)
+    end = until if until is not None else now + timedelta(days=400)
+    assert end > now
+    just_before = end - timedelta(microseconds=1)
+    for moment in (min(now + (end - now) * fraction, just_before), just_before):
+        assert program_state(outline, START, tz, pace, completions, overrides, moment) == s
