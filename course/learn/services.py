@@ -41,7 +41,7 @@ from ..models import (
     StepProgress,
     StepStatus,
 )
-from ..pacing import OverrideEvent, ProgramState, program_state
+from ..pacing import OverrideEvent, ProgramState, program_state, program_state_until
 
 
 @dataclass(frozen=True)
@@ -200,9 +200,33 @@ def home_facts(
     )
 
 
+# Program states worked out by this process: (catalog, path, start, zone, completion and override rows) ->
+# (the state, the moment it was worked out for, the moment after which time may change it). See `_state`.
+_STATES: dict[tuple[Any, ...], tuple[ProgramState, datetime, datetime | None]] = {}
+REMEMBERED_STATES = 4096
+_POLICY_TAGS = frozenset({"done", "override"})
+
+
 def _state(
     db: Session, enrollment: Enrollment, catalog: Catalog, rows: Sequence[Sequence[Any]], now: datetime
 ) -> ProgramState:
+    """The pacing policy's answer for a page's rows (their completions per module and overrides).
+
+    Every patient page asks it, and for the same rows the answer changes only at moments the policy names
+    (`program_state_until`: a module's opening time, a locked module's day): so it is remembered with the
+    moments it holds between, keyed by everything it is worked out from. Worked out afresh when `now` falls
+    outside them (a clock set back included), and never remembered when a step's own time had to be read.
+    """
+    key = (
+        catalog.fingerprint(),
+        path_of(enrollment),
+        enrollment.started_at,
+        enrollment.patient.timezone,
+        tuple((tag, a, b, at) for tag, a, b, at, _answers, _day in rows if tag in _POLICY_TAGS),
+    )
+    found = _STATES.get(key)
+    if found is not None and found[1] <= now and (found[2] is None or now < found[2]):
+        return found[0]
     path_steps = catalog.path_steps(path_of(enrollment))
     completions: dict[tuple[str, str], datetime] = {}
     overrides: list[OverrideEvent] = []
@@ -226,7 +250,20 @@ def _state(
             )
             if at is not None
         }
-    return state_of(enrollment, catalog, completions, overrides, now)
+        return state_of(enrollment, catalog, completions, overrides, now)
+    state, until = program_state_until(
+        catalog.outline(path_of(enrollment)),
+        enrollment.started_at,
+        zone_of(enrollment.patient),
+        catalog.pace_days,
+        completions,
+        overrides,
+        now,
+    )
+    if len(_STATES) >= REMEMBERED_STATES:
+        _STATES.clear()  # start again rather than track ages: a full table is rare
+    _STATES[key] = (state, now, until)
+    return state
 
 
 def state_of(
