@@ -130,3 +130,29 @@ def test_fields_write_what_the_macros_wrote(app: Flask) -> None:
         ("TextAreaField", True),
     } <= kinds
     assert {("StringField", False), ("PasswordField", True), ("SelectField", False)} <= kinds
+
+
+def test_buttons_are_remembered_by_what_they_are_made_of(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fields, "_SUBMITS", {})
+    monkeypatch.setattr(fields, "REMEMBERED_SUBMITS", 3)
+    form_class = step_form_class(load_catalog(PROJECT_ROOT / "modules").modules[0].steps[0])
+    with app.test_request_context():
+        form = form_class()
+        first = fields.submit(form.submit)
+        assert fields.submit(form_class().submit) is first  # the same button: written once
+        assert 'class="button"' in first
+        assert 'class="button secondary"' in fields.submit(form.submit, secondary=True)
+        # What it is made of changes: written again, never the remembered one.
+        relabelled = form_class()
+        relabelled.submit.label.text = "Go <on>"
+        assert 'value="Go &lt;on&gt;"' in fields.submit(relabelled.submit)
+        assert fields.submit(form.submit) == first
+        # Extra attributes or validation flags: written each time, with them.
+        extra = form_class()
+        extra.submit.render_kw = {"formnovalidate": True}
+        assert "formnovalidate" in fields.submit(extra.submit)
+        flagged = form_class()
+        flagged.submit.flags.disabled = True
+        assert "disabled" in fields.submit(flagged.submit)
+        assert "disabled" not in fields.submit(form.submit)
+        assert len(fields._SUBMITS) <= 3  # a full table starts again
