@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+from werkzeug.local import LocalProxy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -217,21 +218,50 @@ def _has_writes(db: Session) -> bool:
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
+def _reading() -> bool:
+    return bool(
+        current_app.extensions["course.reads_autocommit"]
+        and has_request_context()
+        and request.method in READ_METHODS
+    )
+
+
 def get_db() -> Session:
-    """The database session of the current app context, opened on first use."""
+    """The database session of the current app context, opened on first use. Objects the user loader left
+    for it (`attach_when_opened`) join it as it opens."""
     if "_db" not in g:
-        if (
-            current_app.extensions["course.reads_autocommit"]
-            and has_request_context()
-            and request.method in READ_METHODS
-        ):
+        if _reading():
             db = current_app.extensions["course.read_sessionmaker"]()
             db.info["autocommit"] = True
         else:
             db = current_app.extensions["course.sessionmaker"]()
         g._db = db
+        for instance in g.pop("_attach_when_opened", ()):
+            db.add(instance)
     found: Session = g._db
     return found
+
+
+def request_engine() -> Engine:
+    """The engine whose connections the current request's session uses (on PostgreSQL, a reading request's
+    is the reading pool's)."""
+    engine: Engine = current_app.extensions["course.read_engine" if _reading() else "course.engine"]
+    return engine
+
+
+def attach_when_opened(*instances: Any) -> None:
+    """Have these objects (detached, with their identity) join the request's session when it opens, or now
+    if it is open. Until then they answer from the attributes they hold, and a relationship they did not
+    load cannot be loaded: the code that reads them must open the session first (`get_db`, `lazy_db`)."""
+    if "_db" in g:
+        for instance in instances:
+            g._db.add(instance)
+    else:
+        g._attach_when_opened = [*g.get("_attach_when_opened", ()), *instances]
+
+
+# The request's session for a view whose usual path needs none: opened (by `get_db`) on first use.
+lazy_db: Session = cast(Session, LocalProxy(get_db))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..access import current_enrollment, role_required
 from ..assess.services import screening_status
 from ..auth.session import read_with_user
 from ..content.model import Catalog, Check, JournalStep, Module, Step
-from ..db import get_db
+from ..db import get_db, lazy_db
 from ..models import Role
 from ..pacing import ModuleState, ProgramState
 from ..templating import user_zone
@@ -57,7 +57,8 @@ def home() -> str:
     """What to do today first, then the path of modules."""
     enrollment = current_enrollment()
     catalog = _catalog()
-    facts = home_facts(get_db(), enrollment, catalog, current_app.extensions["course.schedule"], clock.now())
+    # The session opens only if the facts were not read with the user (lazy_db; see auth/session.py).
+    facts = home_facts(lazy_db, enrollment, catalog, current_app.extensions["course.schedule"], clock.now())
     state = facts.state
     current = state.current
     current_module = catalog.module(current[0]) if current else None
@@ -127,7 +128,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
     step = next((s for s in steps if s.id == step_id), None)
     if step is None:
         abort(404)
-    db = get_db()
+    db = lazy_db  # opened only when needed: a save, or facts not read with the user (auth/session.py)
     now = clock.now()
     state, progress = step_page_facts(db, enrollment, _catalog(), slug, step_id, now)
     if not state.step_is_open(slug, step_id):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from course.auth.session import facts_rows, load_user
@@ -167,3 +168,79 @@ def test_the_statements_are_short_enough_for_the_driver_to_remember_their_parsin
     assert {"learn.home", "learn.step"} <= set(_PAGES)
     for endpoint, page in _PAGES.items():
         assert len(str(page.statement.compile(dialect=postgresql.dialect()))) <= 4096, endpoint
+
+
+def count_sessions(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every request session opened, by which maker."""
+    opened: list[str] = []
+    for name in ("course.sessionmaker", "course.read_sessionmaker"):
+        maker = app.extensions.get(name)
+        if maker is not None:
+
+            def counted(maker: Any = maker, name: str = name) -> Session:
+                opened.append(name)
+                return maker()
+
+            monkeypatch.setitem(app.extensions, name, counted)
+    return opened
+
+
+def test_home_and_step_open_no_session_on_their_usual_path(
+    app: Flask,
+    db: Session,
+    client: FlaskClient,
+    login: Callable[[User], None],
+    make_patient: Callable[..., User],
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    patient = make_patient(started_at=clock() - timedelta(days=40))
+    give_history(db, patient, app.extensions["course.catalog"], clock)
+    login(patient)
+    slug, step_id = first_step(app)
+    opened = count_sessions(app, monkeypatch)
+    for path in ("/learn/", f"/learn/{slug}/{step_id}"):
+        assert client.get(path).status_code == 200
+    assert opened == []
+    # Another page opens it as usual, and a save does.
+    assert client.get(f"/learn/{slug}").status_code == 200
+    assert opened
+
+
+def test_the_user_joins_the_session_when_the_page_opens_it(
+    app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
+) -> None:
+    patient = make_patient(timezone="Europe/Paris")
+    patient.enrollment.pem = True  # type: ignore[union-attr]
+    db.commit()
+    with app.test_request_context("/learn/"):
+        user = load_user(patient.get_id())
+        assert user is not None
+        assert user.enrollment is not None
+        assert user.enrollment.patient is user
+        assert inspect(user).detached  # not in a session yet: none was opened
+        assert (user.timezone, user.enrollment.pem) == ("Europe/Paris", True)
+        session = get_db()
+        assert inspect(user).persistent
+        assert inspect(user.enrollment).persistent
+        assert session.get(User, patient.id) is user  # the session's own: no second copy of the row
+        assert not session.dirty
+        # A relationship it did not load comes on first use, now that it is in a session.
+        assert user.enrollment.therapist.id == patient.enrollment.therapist_id  # type: ignore[union-attr]
+        assert user is not None
+        user.timezone = "Asia/Tokyo"
+        session.commit()
+    db.expire_all()
+    assert db.scalar(select(User.timezone).where(User.id == patient.id)) == "Asia/Tokyo"
+
+
+def test_a_session_open_before_the_user_is_loaded_takes_them_at_once(
+    app: Flask, make_patient: Callable[..., User]
+) -> None:
+    patient = make_patient()
+    with app.test_request_context("/learn/"):
+        session = get_db()
+        user = load_user(patient.get_id())
+        assert user is not None
+        assert user in session
+        assert user.enrollment in session
