@@ -4,7 +4,8 @@ A page can have its facts read in the same statement as the user (`read_with_use
 PostgreSQL every statement is a round trip to the server, and the user's was half of a patient page's
 database time (about 0.2 of 0.6 ms on the bench machine, and of the server's work). On SQLite
 (`course.facts_with_user` off) the two are read apart: no round trip to save, and the combined statement's
-wide rows cost more there (3% more instructions for a step page).
+wide rows cost more there (3% more instructions for a step page). Those pages also open no ORM session on
+their usual path: the user and enrollment join it when the page opens it (`_load_for_page`).
 """
 
 from __future__ import annotations
