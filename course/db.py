@@ -6,9 +6,11 @@ PostgreSQL a GET or HEAD request runs without a transaction of its own (see `REA
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
@@ -21,12 +23,13 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    Numeric,
     Select,
     create_engine,
     event,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -191,6 +194,11 @@ def init_app(app: Flask) -> None:
                 db.close()
         return response
 
+    @app.teardown_request
+    def _forget_unattached(_exc: BaseException | None) -> None:
+        # Objects left for a session the request never opened end with it (an app context can outlive one).
+        g.pop("_attach_when_opened", None)
+
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
         db: Session | None = g.pop("_db", None)
@@ -294,21 +302,26 @@ def _prepare(statement: Select[Any] | CompoundSelect[Any], dialect: Dialect) -> 
         return found[1]
     compiled: Any = statement.compile(dialect=dialect)
     prepared = None
-    if not compiled.escaped_bind_names and not any(
-        bind.expanding or bind.literal_execute for bind in compiled.binds.values()
+    if (
+        not compiled.escaped_bind_names
+        and not any(bind.expanding or bind.literal_execute for bind in compiled.binds.values())
+        # A number's conversion may depend on the type the driver reports for the column, which is known only
+        # once a statement has run.
+        and not any(isinstance(column.type, Numeric) for column in statement.selected_columns)
     ):
-        binds = []
+        # One conversion per parameter name: parameters of the same name are one value (bound once).
+        binds: dict[str, Callable[[Any], Any]] = {}
         for bind, name in compiled.bind_names.items():
             convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if convert is not None:
-                binds.append((name, convert))
+                binds[name] = convert
         results = []
         for index, column in enumerate(statement.selected_columns):
             convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
             if convert is not None:
                 results.append((index, convert))
         order = tuple(compiled.positiontup) if compiled.positional else None
-        prepared = _Prepared(str(compiled), compiled, order, tuple(binds), tuple(results))
+        prepared = _Prepared(str(compiled), compiled, order, tuple(binds.items()), tuple(results))
     _prepared[key] = (statement, prepared)
     return prepared
 
@@ -322,48 +335,42 @@ def fetch_rows(
     SQLAlchemy's execution of one statement (its compiled-statement cache, execution context, result and row
     objects) cost about 70 us of the worker's CPU for a patient page's statement, where the driver took 45.
     This keeps what the app relies on: the SQL is SQLAlchemy's, compiled once per dialect; parameters and
-    columns are converted by their types as SQLAlchemy converts them; a driver error is raised as
-    SQLAlchemy's (`DBAPIError` and its subclasses), and a lost connection is invalidated so that the pool
-    replaces it. When anything listens to statements (the tests and the benchmark count them; `echo` logs
-    them, and a `handle_error` listener would see its errors), the statement goes through SQLAlchemy's own
-    execution.
+    columns are converted by their types as SQLAlchemy converts them; an error is handled by SQLAlchemy's own
+    handler (raised as `StatementError` or `DBAPIError`'s subclasses; a lost connection invalidated with every
+    older connection of its pool). When anything listens to statements (the tests and the benchmark count
+    them; `echo` or SQL logging shows them; a `handle_error` listener would see their errors), the statement
+    goes through SQLAlchemy's own execution. A select of numbers does too (their conversion may depend on the
+    column type the driver reports). Through a session, use `session_rows`.
     """
     dispatch: Any = connection.dispatch
     prepared = _prepare(statement, connection.dialect)
     if (
         prepared is None
-        or connection.engine.echo
+        or connection.engine.logger.isEnabledFor(logging.INFO)  # echo, or SQL logging configured
         or dispatch.before_cursor_execute
         or dispatch.after_cursor_execute
+        or dispatch.before_execute
+        or dispatch.after_execute
         or connection.dialect.dispatch.handle_error
     ):
         return list(connection.execute(statement, params).all())
-    dialect = connection.dialect
-    try:
-        bound = prepared.parameters(params)
-    except Exception as error:  # a value its type refuses (a naive datetime), as SQLAlchemy reports it
-        raise StatementError(str(error), prepared.sql, dict(params), error) from error
     dbapi_connection = connection.connection.dbapi_connection
+    bound: Any = params
     cursor = None
     try:
+        bound = prepared.parameters(params)
         cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(prepared.sql, bound)
-            rows: Sequence[Sequence[Any]] = cursor.fetchall()
-        finally:
-            cursor.close()
-    except dialect.loaded_dbapi.Error as error:
-        invalidated = dialect.is_disconnect(error, dbapi_connection, cursor)
-        if invalidated:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            prepared.sql,
-            bound,
-            error,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=invalidated,
-            dialect=dialect,
-        ) from error
+        cursor.execute(prepared.sql, bound)
+        rows: Sequence[Sequence[Any]] = cursor.fetchall()
+        cursor.close()
+    except BaseException as error:
+        if cursor is not None:
+            with suppress(Exception):  # the driver's own error is the one to report
+                cursor.close()
+        # What SQLAlchemy's execution does with any error on the way (the one private call here): a value its
+        # type refuses raised as StatementError, a driver error as DBAPIError's subclass; on a lost connection
+        # this connection and every older one of its pool invalidated, so that none fails another request.
+        connection._handle_dbapi_exception(error, prepared.sql, bound, cursor, None)
     if prepared.results:
         converted: list[Sequence[Any]] = []
         for row in rows:
@@ -373,6 +380,16 @@ def fetch_rows(
             converted.append(values)
         return converted
     return list(rows)
+
+
+def session_rows(
+    db: Session, statement: Select[Any] | CompoundSelect[Any], params: Mapping[str, Any]
+) -> list[Sequence[Any]]:
+    """`fetch_rows` on the session's connection, after flushing what the session holds, as its own `execute`
+    would (autoflush): the rows then include what this request added or changed."""
+    if db.autoflush:
+        db.flush()
+    return fetch_rows(db.connection(), statement, params)
 
 
 def get_engine() -> Engine:

@@ -33,9 +33,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import NullType
 
 from .. import clock
-from ..db import READ_METHODS, attach_when_opened, fetch_rows, get_db, request_engine
+from ..db import READ_METHODS, attach_when_opened, fetch_rows, get_db, request_engine, session_rows
 from ..extensions import login_manager
 from ..models import Enrollment, User
+from . import bp
 
 T = TypeVar("T")
 
@@ -127,7 +128,14 @@ def facts_rows(db: Session, facts: CompoundSelect[Any], params: dict[str, Any]) 
     read: _Read | None = g.pop("_facts_read", None) if has_request_context() else None
     if read is not None and read.facts is facts and read.params == {**params, "now": read.params["now"]}:
         return read.rows, read.params["now"]
-    return fetch_rows(db.connection(), facts, params), params["now"]
+    return session_rows(db, facts, params), params["now"]
+
+
+@bp.teardown_app_request
+def _forget_unused_reads(_exc: BaseException | None) -> None:
+    """What the loader left for a page that did not take it ends with the request (an app context can outlive
+    one: tests, commands)."""
+    g.pop("_facts_read", None)
 
 
 def _detached(cls: type[T], keys: tuple[str, ...], values: Sequence[Any]) -> T:

@@ -29,7 +29,7 @@ from .._zones import zone_of
 from ..activity import touch
 from ..auth.session import facts_rows
 from ..content.model import Catalog, HabitStep, JournalStep, Step
-from ..db import UTCDateTime, fetch_rows
+from ..db import UTCDateTime, session_rows
 from ..journal.services import create_entry, own_entry, update_entry
 from ..measures.schedule import Due, Schedule, due_measures
 from ..models import (
@@ -163,7 +163,7 @@ def path_of(enrollment: Enrollment) -> str:
 
 def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: datetime) -> ProgramState:
     """Ask the pacing policy about this patient, from their completions and overrides (one statement)."""
-    rows = fetch_rows(db.connection(), PROGRAM, {"user_id": enrollment.patient_id, "now": now})
+    rows = session_rows(db, PROGRAM, {"user_id": enrollment.patient_id, "now": now})
     return _state(db, enrollment, catalog, rows, now)
 
 

@@ -6,21 +6,24 @@ TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Connection, bindparam, column, event, select, table
+from sqlalchemy import Connection, Float, Numeric, bindparam, cast, column, event, select, table, union_all
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from course.auth.session import _PAGES, _USER_BY_ID
 from course.clock import FrozenClock
-from course.db import fetch_rows, make_engine
-from course.learn.services import HOME_PAGE, PROGRAM, STEP_PAGE, home_params, step_params
-from course.models import User
+from course.config import normalise_database_url
+from course.db import UTCDateTime, fetch_rows, get_db, make_engine
+from course.learn.services import HOME_PAGE, PROGRAM, STEP_PAGE, home_params, program_for, step_params
+from course.models import Enrollment, OverrideKind, ProgramOverride, User
 from tests.app.test_patient_page_cost import give_history
 
 
@@ -107,24 +110,33 @@ def test_driver_errors_are_sqlalchemys(app: Flask) -> None:
         assert fetch_rows(connection, select(bindparam("n")), {"n": 5}) == [(5,)]
 
 
-def test_a_lost_connection_is_invalidated_and_replaced(app: Flask, database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has no server to lose")
-    engine = app.extensions["course.engine"]
-    other = make_engine(database_url, autocommit=True)
+URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.mark.skipif(not URL, reason="needs TEST_DATABASE_URL (a PostgreSQL database)")
+def test_a_lost_server_costs_one_statement_not_one_per_pooled_connection() -> None:
+    # As after a restart of PostgreSQL: every pooled connection is dead. The first statement fails (as with
+    # SQLAlchemy's execution) and invalidates the pool's older connections with it: the next ones reconnect.
+    url = normalise_database_url(URL or "")
+    engine, killer = make_engine(url), make_engine(url, autocommit=True)
+    one: Any = select(bindparam("n"))
     try:
-        with engine.connect() as connection:
-            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-            with other.connect() as killer:
-                killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid or 0)})")
-            with pytest.raises(DBAPIError) as lost:
-                fetch_rows(connection, select(bindparam("n")), {"n": 1})
-            assert lost.value.connection_invalidated
-            assert connection.invalidated
-        with engine.connect() as connection:
-            assert fetch_rows(connection, select(bindparam("n")), {"n": 2}) == [(2,)]
+        held = [engine.connect() for _ in range(3)]
+        pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in held]
+        for c in held:
+            c.close()  # back to the pool, alive
+        with killer.connect() as k:
+            for pid in pids:
+                k.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid or 0)})")
+        with engine.connect() as connection, pytest.raises(DBAPIError) as lost:
+            fetch_rows(connection, one, {"n": 1})
+        assert lost.value.connection_invalidated
+        for n in range(2, 6):
+            with engine.connect() as connection:
+                assert fetch_rows(connection, one, {"n": n}) == [(n,)]
     finally:
-        other.dispose()
+        engine.dispose()
+        killer.dispose()
 
 
 def test_listeners_see_the_statement(connection: Connection) -> None:
@@ -152,3 +164,45 @@ def test_a_list_parameter_goes_through_sqlalchemy(
     ids = [p.id for p in patients]
     statement = select(User.id).where(User.id.in_(bindparam("ids", expanding=True))).order_by(User.id)
     assert [tuple(row) for row in fetch_rows(connection, statement, {"ids": ids})] == [(i,) for i in ids]
+
+
+def test_sql_logging_goes_through_sqlalchemy(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    # SQL logging configured (as echo does): the statement is logged as any other. A connection takes the
+    # logging level when it is made.
+    engine = app.extensions["course.engine"]
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"), engine.connect() as connection:
+        rows = fetch_rows(connection, select(bindparam("n") * 2), {"n": 21})
+    assert [tuple(row) for row in rows] == [(42,)]
+    assert any("SELECT" in record.getMessage() for record in caplog.records)
+
+
+def test_parameters_of_one_name_are_converted_once(
+    connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    twice = union_all(select(bindparam("t", type_=UTCDateTime)), select(bindparam("t", type_=UTCDateTime)))
+    assert on_the_cursor(connection, twice, {"t": at}, monkeypatch) == sqlalchemys(
+        connection, twice, {"t": at}
+    )
+
+
+def test_numbers_go_through_sqlalchemy(connection: Connection) -> None:
+    # Their conversion may depend on the column type the driver reports (psycopg's Float and Numeric do).
+    numbers = select(cast(bindparam("x"), Float), cast(bindparam("y"), Numeric(4, 1)))
+    assert fetch_rows(connection, numbers, {"x": 1.5, "y": 2.5}) == sqlalchemys(
+        connection, numbers, {"x": 1.5, "y": 2.5}
+    )
+
+
+def test_a_session_shows_its_own_unsaved_changes(
+    app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
+) -> None:
+    # Through a session (session_rows), as its own execute would: what it holds is flushed first.
+    patient = make_patient(started_at=clock() - timedelta(days=1))
+    catalog = app.extensions["course.catalog"]
+    with app.test_request_context():
+        session = get_db()
+        enrollment = session.query(Enrollment).filter_by(patient_id=patient.id).one()
+        session.add(ProgramOverride(enrollment_id=enrollment.id, kind=OverrideKind.PAUSE, at=clock()))
+        assert program_for(session, enrollment, catalog, clock()).paused
+        session.rollback()
