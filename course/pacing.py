@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -279,7 +280,8 @@ def program_state_until(
     state = ProgramState(
         modules=tuple(states),
         paused=paused,
-        step_ids={slug: tuple(steps) for slug, steps in outline},
+        # Read-only: a state may be shared by every page that asks with the same facts (learn/services.py).
+        step_ids=MappingProxyType({slug: tuple(steps) for slug, steps in outline}),
         completed=completed,
     )
     return state, min(later, default=None)

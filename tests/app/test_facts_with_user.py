@@ -244,3 +244,24 @@ def test_a_session_open_before_the_user_is_loaded_takes_them_at_once(
         assert user is not None
         assert user in session
         assert user.enrollment in session
+
+
+def test_nothing_left_for_the_session_outlives_the_request(
+    app: Flask,
+    db: Session,
+    client: FlaskClient,
+    login: Callable[[User], None],
+    make_patient: Callable[..., User],
+) -> None:
+    # A request inside an app context that outlives it (as in tests and commands) shares that context's `g`:
+    # objects left for a session the page never opened, and facts it never took, must end with the request.
+    patient = make_patient(screened=False)  # the step sends them to the screening: its facts go unused
+    login(patient)
+    slug, step_id = first_step(app)
+    with app.app_context():
+        assert client.get(f"/learn/{slug}/{step_id}").status_code == 302
+        assert "_attach_when_opened" not in g
+        assert "_facts_read" not in g
+        patient.display_name = "Renamed"
+        db.commit()
+        assert get_db().get(User, patient.id).display_name == "Renamed"  # type: ignore[union-attr]
