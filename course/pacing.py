@@ -233,10 +233,10 @@ def program_state_until(
         candidates = [t for t in (natural, override) if t is not None]
         if not candidates:
             break
-        if min(candidates) > now:
-            later.append(min(candidates))
-            break
         when = min(candidates)
+        if when > now:
+            later.append(when)
+            break
         # On a tie the module opens by itself and the unlock goes on to the next one: an unlock opens the
         # first module still locked at its moment (found by the property tests).
         by_override = override is not None and override == when and (natural is None or override < natural)

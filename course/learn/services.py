@@ -41,7 +41,7 @@ from ..models import (
     StepProgress,
     StepStatus,
 )
-from ..pacing import OverrideEvent, ProgramState, program_state, program_state_until
+from ..pacing import OverrideEvent, ProgramState, program_state_until
 
 
 @dataclass(frozen=True)
@@ -251,15 +251,7 @@ def _state(
             if at is not None
         }
         return state_of(enrollment, catalog, completions, overrides, now)
-    state, until = program_state_until(
-        catalog.outline(path_of(enrollment)),
-        enrollment.started_at,
-        zone_of(enrollment.patient),
-        catalog.pace_days,
-        completions,
-        overrides,
-        now,
-    )
+    state, until = _state_until(enrollment, catalog, completions, overrides, now)
     if len(_STATES) >= REMEMBERED_STATES:
         _STATES.clear()  # start again rather than track ages: a full table is rare
     _STATES[key] = (state, now, until)
@@ -275,7 +267,19 @@ def state_of(
 ) -> ProgramState:
     """The pacing policy for this enrollment (its path, start and time zone) given its completions and
     overrides."""
-    return program_state(
+    return _state_until(enrollment, catalog, completions, overrides, now)[0]
+
+
+def _state_until(
+    enrollment: Enrollment,
+    catalog: Catalog,
+    completions: Mapping[tuple[str, str], datetime],
+    overrides: Sequence[OverrideEvent],
+    now: datetime,
+) -> tuple[ProgramState, datetime | None]:
+    """`state_of`, with the first moment after `now` at which time alone may change it
+    (`program_state_until`)."""
+    return program_state_until(
         catalog.outline(path_of(enrollment)),
         enrollment.started_at,
         zone_of(enrollment.patient),
