@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, flash, g, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from . import clock, fields
+from .safety import TIERS, flags_in
 
 
 def user_zone(user: Any = None) -> ZoneInfo:
@@ -85,14 +87,45 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    app.jinja_env.globals["crisis_numbers"] = crisis_numbers
+    app.jinja_env.globals["red_flag_tiers"] = TIERS
+    app.jinja_env.globals["flags_in"] = flags_in
+
     @app.context_processor
     def globals_for_templates() -> dict[str, Any]:
         return {
             "clinic_name": app.config["COURSE_CLINIC_NAME"],
             "program_title": app.extensions["course.catalog"].title,
-            "crisis_line": app.config["COURSE_CRISIS_LINE"],
-            "emergency_number": app.config["COURSE_EMERGENCY_NUMBER"],
         }
+
+
+@dataclass(frozen=True)
+class CrisisNumbers:
+    """The clinic's emergency number and crisis line, as configured."""
+
+    emergency_number: str
+    crisis_line: str
+
+
+CrisisReason = Literal["words", "answers"]
+
+
+def show_crisis_help(reason: CrisisReason = "words") -> None:
+    """Put the crisis panel (templates/_crisis_help.html) first on the next page the patient sees.
+
+    `reason` says what called for it: words the patient wrote, or a questionnaire's answers.
+    """
+    flash(reason, "crisis")
+
+
+def crisis_numbers() -> CrisisNumbers:
+    """The numbers templates/_crisis_help.html shows, read from the app's config when it renders.
+
+    A Jinja global rather than a context variable: a macro imported without the template's context (as the
+    crisis panel once was, showing "call ." at the worst moment) still has them.
+    """
+    config = current_app.config
+    return CrisisNumbers(str(config["COURSE_EMERGENCY_NUMBER"]), str(config["COURSE_CRISIS_LINE"]))
 
 
 def remembered_url_for(app: Flask) -> Callable[..., str]:

@@ -13,6 +13,7 @@ from ..db import get_db
 from ..measures import Measure, Schedule
 from ..models import Role
 from ..safety import RED_FLAGS, urgency_of
+from ..templating import show_crisis_help
 from . import bp
 from .forms import ScreeningForm, flag_field, item_field_name, measure_form_class
 from .services import (
@@ -49,13 +50,13 @@ def screening() -> Response | tuple[str, int]:
             enrollment=enrollment,
             status=status,
             urgency=urgency_of(enrollment.red_flags),
-            flags=RED_FLAGS,
+            answered=[flag for flag in RED_FLAGS if flag.id in enrollment.red_flags],
         ), 200
     form = ScreeningForm()
     if form.validate_on_submit():
         flags = [flag.id for flag in RED_FLAGS if flag_field(form, flag.id).data == "yes"]
         save_screening(get_db(), enrollment, flags, form.pem.data, clock.now())
-        if not flags:
+        if screening_status(enrollment) == "ok":
             flash("Thank you. You can start week 1 now.", "success")
             return redirect(url_for("learn.home"))
         return redirect(url_for(".screening"))
@@ -123,7 +124,7 @@ def answer(measure_id: str, due_key: str) -> Response | tuple[str, int]:
                 status = 422
             else:
                 if result.crisis:
-                    flash("crisis", "crisis")
+                    show_crisis_help("answers")
                 flash(
                     "Thank you, your answers are saved." if complete else "Saved. You can finish it later.",
                     "success",

@@ -18,6 +18,7 @@ from ..forms import EmptyForm
 from ..journal.routes import PENDING_SESSION_KEY, RESTORE_SESSION_KEY
 from ..journal.services import claim_pending
 from ..mail import send_mail
+from ..templating import show_crisis_help
 from . import bp
 from .forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
 
@@ -76,7 +77,7 @@ def login() -> Response | tuple[str, int]:
                     return redirect(url_for("journal.new"))
                 if kept is not None:
                     if kept.crisis:
-                        flash("crisis", "crisis")
+                        show_crisis_help("words")
                     flash("Welcome back. The journal entry you were writing is saved.", "success")
                     return redirect(url_for("journal.entry", entry_id=kept.entry.id))
             return redirect(safe_next(request.args.get("next")) or url_for("index"))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FieldKind = Literal["text", "longtext", "scale", "choice", "multichoice", "list"]
+# The kinds of field a patient types their own words into.
+FREE_TEXT_KINDS = ("text", "longtext")
 
 COMPONENTS = {
     "education": "Learning how pain works",
@@ -20,8 +23,10 @@ COMPONENTS = {
 }
 REPROCESSING_COMPONENTS = ("education", "evidence", "safety-lens", "emotional-threats", "positive-feelings")
 HABIT_AREAS = ("sleep", "stress", "movement", "practice")
-# A step may be only for one path: "pacing" for people with post-exertional malaise, "standard" for the rest.
+# A step may be only for one path: "pacing" for people with post-exertional malaise, "standard" for the rest;
+# `path: all` says on purpose that a step is for both (every step of a module covering movement must say).
 PATHS = ("standard", "pacing")
+ALL_PATHS = "all"
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class Field:
     min_items: int = 0
     max_items: int = 10
     item_fields: tuple[Field, ...] = ()
+    # A choice that asks about post-exertional malaise: an answer in safety.PEM_ANSWERS switches the
+    # patient to the pacing path and tells their therapist, as the screening answer does.
+    pem_question: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,10 @@ class Step:
         """Whether completing the step asks the patient for something beyond reading."""
         return self.type != "lesson"
 
+    def free_texts(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
+        """What the patient typed in their own words in these answers (the crisis watch reads it)."""
+        return ()
+
 
 @dataclass(frozen=True)
 class Lesson(Step):
@@ -115,6 +127,21 @@ class Exercise(Step):
     """A reconceptualization exercise: a form described in the content."""
 
     fields: tuple[Field, ...] = ()
+
+    def free_texts(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
+        """Every text and longtext answer, in list rows too."""
+        found: list[str] = []
+        for spec in self.fields:
+            value = answers.get(spec.id)
+            if spec.kind in FREE_TEXT_KINDS and isinstance(value, str):
+                found.append(value)
+            elif spec.kind == "list" and isinstance(value, list):
+                for row in value:
+                    for item in spec.item_fields:
+                        cell = row.get(item.id) if isinstance(row, Mapping) else None
+                        if item.kind in FREE_TEXT_KINDS and isinstance(cell, str):
+                            found.append(cell)
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -145,6 +172,11 @@ class JournalStep(Step):
     """A reflection prompt whose answer becomes a journal entry."""
 
     prompt: str = ""
+
+    def free_texts(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
+        """The reflection's text (saved as a journal entry, which the journal's own save watches)."""
+        text = answers.get("text")
+        return (text,) if isinstance(text, str) else ()
 
 
 @dataclass(frozen=True)

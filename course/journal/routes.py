@@ -18,6 +18,7 @@ from ..db import get_db
 from ..extensions import csrf
 from ..forms import EmptyForm, choices
 from ..models import JournalEntry, Role
+from ..templating import show_crisis_help
 from . import bp
 from .forms import EntryForm, FilterForm
 from .services import (
@@ -41,7 +42,6 @@ from .services import (
 
 PENDING_SESSION_KEY = "pending_journal"
 RESTORE_SESSION_KEY = "restore_journal"
-CRISIS_MESSAGE = "crisis"
 
 
 def _entry_or_404(entry_id: int, *, deleted: bool = False) -> JournalEntry:
@@ -68,7 +68,7 @@ def _posted_text() -> str:
 
 def _after_save(entry: JournalEntry, crisis: bool) -> BaseResponse:
     if crisis:
-        flash(CRISIS_MESSAGE, "crisis")
+        show_crisis_help("words")
     flash("Your entry is saved.", "success")
     return redirect(url_for(".entry", entry_id=entry.id, _anchor="main" if crisis else None))
 

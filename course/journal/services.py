@@ -14,9 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..activity import touch
-from ..alerts import raise_alert
 from ..models import Comment, JournalEntry, JournalRevision, PendingSubmission, User
-from ..safety import crisis_language
+from ..safety_watch import WrittenIn, watch_words
 
 MAX_LENGTH = 50_000
 RECOVERY_DAYS = 30
@@ -53,16 +52,14 @@ def _check_text(text: str) -> str:
 
 
 def _safety(db: Session, patient: User, entry: JournalEntry, now: datetime) -> bool:
-    """Raise a crisis alert when the text suggests self-harm; a private entry's text never goes in it."""
-    if not crisis_language(entry.text):
-        return False
-    enrollment = patient.enrollment
-    if enrollment is not None:
-        details: dict[str, Any] = {"source": "journal", "shared": entry.shared}
-        if entry.shared:
-            details["entry_id"] = entry.id
-        raise_alert(db, enrollment, "crisis", now=now, details=details)
-    return True
+    """Watch the entry's words (safety_watch); the alert links a shared entry, and never holds the text."""
+    if entry.shared:
+        written_in = WrittenIn("journal", "a shared journal entry", {"entry_id": entry.id})
+    elif entry.step_id:
+        written_in = WrittenIn("journal", "a private journal entry written in a step of the program")
+    else:
+        written_in = WrittenIn("journal", "a private journal entry")
+    return watch_words(db, patient.enrollment, [entry.text], written_in, now)
 
 
 def create_entry(

@@ -18,7 +18,7 @@ from ..content.model import Catalog, Check, JournalStep, Module, Step
 from ..db import get_db, lazy_db
 from ..models import Role
 from ..pacing import ModuleState, ProgramState
-from ..templating import user_zone
+from ..templating import show_crisis_help, user_zone
 from . import bp
 from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
 from .services import (
@@ -148,13 +148,19 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         if added_row:
             pass  # re-show the form with one more row; nothing is saved or lost
         elif "save" in form and form["save"].data:
-            if save_step(db, enrollment, slug, step, answers, complete=False, now=now).crisis:
-                flash("crisis", "crisis")
+            saved_step = save_step(db, enrollment, slug, step, answers, complete=False, now=now)
+            if saved_step.crisis:
+                show_crisis_help("words")
+            if saved_step.switched_to_pacing:
+                return _switched_to_pacing(module)
             flash("Saved. You can come back to this step at any time.", "success")
             return redirect(url_for(".step", slug=slug, step_id=step_id))
         elif not missing_required(step, form, answers):
-            if save_step(db, enrollment, slug, step, answers, complete=True, now=now).crisis:
-                flash("crisis", "crisis")
+            saved_step = save_step(db, enrollment, slug, step, answers, complete=True, now=now)
+            if saved_step.crisis:
+                show_crisis_help("words")
+            if saved_step.switched_to_pacing:
+                return _switched_to_pacing(module)
             if isinstance(step, Check):
                 return redirect(url_for(".step", slug=slug, step_id=step_id, _anchor="feedback"))
             return redirect(_after(module, steps, step))
@@ -179,6 +185,16 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         next_step=steps[index + 1] if index + 1 < len(steps) else None,
         has_errors=status == 422,
     ), status
+
+
+def _switched_to_pacing(module: Module) -> Response:
+    """After an answer revealing post-exertional malaise: the module again, with its pacing steps."""
+    flash(
+        "Thank you for telling us. Because effort can wipe you out, this week is now about pacing instead "
+        "of doing more. Your therapist has been told. The steps below are the ones for you now.",
+        "info",
+    )
+    return redirect(url_for(".module", slug=module.slug))
 
 
 def _added_row(step: Step, form: Any) -> bool:

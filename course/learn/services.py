@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from .._zones import zone_of
 from ..activity import touch
 from ..auth.session import facts_rows
-from ..content.model import Catalog, HabitStep, JournalStep, Step
+from ..content.model import Catalog, Exercise, HabitStep, JournalStep, Step
 from ..db import UTCDateTime, session_rows
 from ..journal.services import create_entry, own_entry, update_entry
 from ..measures.schedule import Due, Schedule, due_measures
@@ -42,14 +42,17 @@ from ..models import (
     StepStatus,
 )
 from ..pacing import OverrideEvent, ProgramState, program_state_until
+from ..safety_watch import WrittenIn, report_pem, watch_words
 
 
 @dataclass(frozen=True)
 class StepSaved:
-    """The saved progress, and whether what was written calls for crisis help."""
+    """The saved progress; whether what was written calls for crisis help; whether an answer revealing
+    post-exertional malaise moved the patient to the pacing path."""
 
     progress: StepProgress
     crisis: bool
+    switched_to_pacing: bool = False
 
 
 @dataclass(frozen=True)
@@ -337,8 +340,20 @@ def save_step(
                 raise
             progress = found
     crisis = False
+    written_in = WrittenIn("step", f"the step “{step.title}”", {"module": module_slug, "step": step.id})
     if isinstance(step, JournalStep):
+        # Its text becomes a journal entry, whose save watches the words.
         answers, crisis = _save_journal_answer(db, enrollment, module_slug, step, progress, answers, now)
+    else:
+        # Only words new since the last save: saving the same answer again raises no second alert.
+        before = set(step.free_texts(progress.answers or {}))
+        new_words = [text for text in step.free_texts(answers) if text not in before]
+        crisis = watch_words(db, enrollment, new_words, written_in, now)
+    switched = False
+    if isinstance(step, Exercise):
+        for spec in step.fields:
+            if spec.pem_question and isinstance(answers.get(spec.id), str):
+                switched = report_pem(db, enrollment, answers[spec.id], written_in, now) or switched
     if isinstance(step, HabitStep) and step.habit is not None and complete and answers.get("adopt"):
         from ..tracking.services import set_habit
 
@@ -350,7 +365,7 @@ def save_step(
         progress.status = StepStatus.COMPLETE
         progress.completed_at = now
     db.flush()
-    return StepSaved(progress, crisis)
+    return StepSaved(progress, crisis, switched)
 
 
 def _save_journal_answer(

@@ -16,6 +16,7 @@ from ..db import get_db
 from ..evidence import statements
 from ..forms import EmptyForm, choices
 from ..models import Role
+from ..templating import show_crisis_help
 from . import bp
 from .forms import CheckInForm
 from .services import (
@@ -87,7 +88,7 @@ def checkin(day: str | None) -> Response | tuple[str, int]:
             status = 422
         else:
             if saved.crisis:
-                flash("crisis", "crisis")
+                show_crisis_help("words")
             flash("Check-in saved. Thank you." if saved.created else "Check-in updated.", "success")
             return redirect(url_for("learn.home"))
     elif form.is_submitted():

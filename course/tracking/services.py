@@ -12,12 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from .._zones import zone_of
 from ..activity import touch
-from ..alerts import raise_alert
 from ..content.model import Catalog, Habit
 from ..evidence import DayRecord, Statement
 from ..learn.services import get_progress, program_for, save_step
 from ..models import CheckIn, Enrollment, HabitAdoption, HabitLog, User
-from ..safety import crisis_language
+from ..safety_watch import WrittenIn, watch_words
 
 MOODS = (
     ("good", "Good"),
@@ -96,15 +95,8 @@ def save_checkin(
     touch(patient, now)
     checkin.habits = [HabitLog(habit_id=h) for h in dict.fromkeys(habit_ids) if h in adopted]
     db.flush()
-    crisis = bool(values.get("note")) and crisis_language(str(values.get("note")))
-    if crisis and patient.enrollment is not None:
-        raise_alert(
-            db,
-            patient.enrollment,
-            "crisis",
-            now=now,
-            details={"source": "check-in note", "day": day.isoformat()},
-        )
+    written_in = WrittenIn("check-in", f"a check-in note ({day.isoformat()})", {"day": day.isoformat()})
+    crisis = watch_words(db, patient.enrollment, [checkin.note], written_in, now)
     return CheckInSaved(checkin, created, crisis)
 
 

@@ -257,7 +257,7 @@ def test_journal_crisis_words_show_help_and_alert_without_text(
     alert = db.scalar(select(Alert))
     assert alert is not None
     assert alert.kind == "crisis"
-    assert alert.details == {"source": "journal", "shared": False}
+    assert alert.details == {"source": "journal", "where": "a private journal entry"}
     assert "die" not in json.dumps(alert.details)
 
 

@@ -120,7 +120,7 @@ def test_checkin_crisis_note_shows_help_and_alerts(client: Any, db: Session, pat
     assert "You do not have to go through this alone" in page.data.decode()
     alert = db.scalar(select(Alert))
     assert alert is not None
-    assert alert.details["source"] == "check-in note"
+    assert alert.details["source"] == "check-in"
 
 
 def _fill(
