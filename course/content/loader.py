@@ -13,7 +13,10 @@ from typing import Any
 
 import yaml
 
+from ..safety.red_flags import PEM_ANSWERS
+from .includes import expand_includes
 from .model import (
+    ALL_PATHS,
     COMPONENTS,
     HABIT_AREAS,
     PATHS,
@@ -75,6 +78,7 @@ FIELD_KEYS = {
     "min_items": False,
     "max_items": False,
     "item_fields": False,
+    "pem_question": False,
 }
 QUESTION_KEYS = {"id": True, "prompt": True, "options": True, "answer": True, "explanation": True}
 RATING_KEYS = {"id": True, "label": True, "min_label": False, "max_label": False}
@@ -311,6 +315,7 @@ class _Loader:
             if module is not None:
                 modules.append(module)
         self.check_links({m.slug: m for m in modules})
+        self.check_pacing_steps(modules)
         evidence_log = self.evidence_log(course_reader, course, {m.slug: m for m in modules})
         if self.problems:
             raise ContentError(self.problems)
@@ -416,6 +421,14 @@ class _Loader:
             step = self.load_step(reader, raw_step, slug, _line(data, "steps"))
             if step is None:
                 continue
+            if "movement" in covers and "path" not in raw_step:
+                # NICE NG206: nothing built on deconditioning or fear-avoidance may reach a patient with
+                # post-exertional malaise by default, so each movement step says which path it is for.
+                reader.error(
+                    raw_step.line,
+                    f"step '{step.id}' is in a module that covers movement, so it needs a path: "
+                    f"standard, pacing or all (post-exertional malaise takes the pacing path)",
+                )
             if step.id in step_ids:
                 reader.error(int(step.source.rsplit(":", 1)[1]), f"duplicate step id '{step.id}'")
                 continue
@@ -433,11 +446,18 @@ class _Loader:
             source=f"{reader.display}:1",
         )
 
+    def expand(self, reader: _Reader, text: str, first_line: int) -> str:
+        """The text with its includes (`[[red-flags]]`) in place; a bad include is a problem."""
+        expanded, problems = expand_includes(text)
+        for line, message in problems:
+            reader.error(first_line + line - 1, message)
+        return expanded
+
     def markdown(self, reader: _Reader, text: str, module: str, first_line: int) -> str:
         for href, line in iter_links(text):
             if href.startswith("step:"):
                 self.links.append(_PendingLink(reader, first_line + line - 1, module, href))
-        return render_markdown(text, module, self.step_url)
+        return render_markdown(self.expand(reader, text, first_line), module, self.step_url)
 
     def load_step(self, reader: _Reader, raw: Any, module: str, list_line: int) -> Step | None:
         if not isinstance(raw, LineDict):
@@ -459,8 +479,11 @@ class _Loader:
         title = reader.text(raw, "title", what) or ""
         body = reader.text(raw, "body", what, "") or ""
         path = raw.get("path")
-        if path is not None and path not in PATHS:
-            reader.error(_line(raw, "path"), f"unknown path {path!r} for {what} (known: {', '.join(PATHS)})")
+        if path == ALL_PATHS:
+            path = None
+        elif path is not None and path not in PATHS:
+            known = ", ".join((*PATHS, ALL_PATHS))
+            reader.error(_line(raw, "path"), f"unknown path {path!r} for {what} (known: {known})")
             path = None
         common: dict[str, Any] = {
             "path": path,
@@ -518,12 +541,13 @@ class _Loader:
             reader.error(raw.line, f"{what} needs 'file' or 'body'")
         if not text.strip() and ("file" in raw or "body" in raw) and not self.problems_for(raw, reader):
             reader.error(raw.line, f"{what} has no text")
-        words = len(text.split())
-        default_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        # The text as patients read it, includes and all: reading time and the reading-level checks use it.
+        read = expand_includes(text)[0]
+        default_minutes = max(1, math.ceil(len(read.split()) / WORDS_PER_MINUTE))
         minutes = reader.integer(raw, "minutes", what, default_minutes, 1, 60)
         html = self.markdown(lesson_reader, text, module, first_line) if text else ""
         common = {**common, "body_html": html}
-        return Lesson(**common, text=text, minutes=minutes)
+        return Lesson(**common, text=read, minutes=minutes)
 
     def problems_for(self, raw: LineDict, reader: _Reader) -> bool:
         return any(p.path == reader.display and p.line == _line(raw, "file") for p in self.problems)
@@ -611,6 +635,14 @@ class _Loader:
         high = reader.integer(item, "max", what, 10, 1, 100)
         if low >= high:
             reader.error(_line(item, "max"), f"'max' must be above 'min' in {what}")
+        pem_question = reader.boolean(item, "pem_question", what)
+        if pem_question and (kind != "choice" or not PEM_ANSWERS & {o.value for o in options}):
+            reader.error(
+                _line(item, "pem_question"),
+                f"{what} asks about post-exertional malaise, so it must be a choice with an option "
+                f"valued {' or '.join(sorted(PEM_ANSWERS))}",
+            )
+            pem_question = False
         item_fields: tuple[Field, ...] = ()
         if kind == "list":
             if "item_fields" not in item:
@@ -636,6 +668,7 @@ class _Loader:
             min_items=min_items,
             max_items=max_items,
             item_fields=item_fields,
+            pem_question=pem_question,
         )
 
     def questions(self, reader: _Reader, data: LineDict, what: str, module: str) -> tuple[Question, ...]:
@@ -734,6 +767,36 @@ class _Loader:
             self.habits[habit_id] = habit
             self.habit_sources[habit_id] = f"{reader.display}:{raw.line}"
         return habit
+
+    def check_pacing_steps(self, modules: list[Module]) -> None:
+        """A step only on the pacing path may not come in a week before the first question that can move a
+        patient to that path: a patient moved there would find a week they had finished open again (the
+        policy counts a week finished when every step of the patient's path is done)."""
+        asks = next(
+            (
+                (index, module, step)
+                for index, module in enumerate(modules)
+                for step in module.steps
+                if isinstance(step, Exercise) and any(spec.pem_question for spec in step.fields)
+            ),
+            None,
+        )
+        if asks is None:
+            return
+        first, asking_module, asking_step = asks
+        for module in modules[:first]:
+            for step in module.steps:
+                if step.path == "pacing":
+                    path, _, line = step.source.rpartition(":")
+                    self.problems.append(
+                        Problem(
+                            path,
+                            int(line),
+                            f"step '{step.id}' is only on the pacing path, in a week before "
+                            f"{asking_module.slug}/{asking_step.id}, which can move a patient to that path: "
+                            "they would find this finished week open again. Use 'path: all', or move it.",
+                        )
+                    )
 
     def check_links(self, modules: dict[str, Module]) -> None:
         for link in self.links:

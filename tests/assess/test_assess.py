@@ -12,20 +12,9 @@ from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
 from course.models import Alert, Enrollment, MeasureResponse, User
+from course.safety import RED_FLAGS
 
-NO_FLAGS = {
-    f"flag_{name}": "no"
-    for name in (
-        "bladder_bowel",
-        "saddle_numbness",
-        "leg_weakness",
-        "fever",
-        "weight_loss",
-        "cancer",
-        "injury",
-        "night_pain",
-    )
-}
+NO_FLAGS = {f"flag_{flag.id.replace('-', '_')}": "no" for flag in RED_FLAGS}
 
 
 @pytest.fixture
@@ -83,7 +72,7 @@ def test_screening_emergency_red_flag_stops_program_and_alerts(
     alert = db.scalar(select(Alert))
     assert alert is not None
     assert alert.kind == "red_flag"
-    assert alert.details == {"flags": ["saddle-numbness"], "urgency": "emergency"}
+    assert alert.details == {"source": "screening", "flags": ["saddle-numbness"], "urgency": "emergency"}
     therapist = enrollment_of(db, new_patient).therapist
     therapist_browser = app.test_client()
     with therapist_browser.session_transaction() as session:
@@ -97,7 +86,7 @@ def test_screening_emergency_red_flag_stops_program_and_alerts(
 def test_screening_non_urgent_flag_advises_seeing_a_doctor_soon(client: Any, new_patient: User) -> None:
     client.post("/screening", data={**NO_FLAGS, "flag_weight_loss": "yes", "pem": "no"})
     page = client.get("/screening").data.decode()
-    assert "Please see your doctor soon" in page
+    assert "See your doctor soon, within a few days" in page
     assert "emergency department" not in page
 
 
