@@ -71,6 +71,7 @@ def prepare(url: str, patients: int) -> None:
                     therapist_id=therapist.id,
                     started_at=now,
                     accepted_terms_at=now,
+                    assessed_at=now,
                     screened_at=now,
                     red_flags=[],
                     pem=False,

@@ -97,6 +97,7 @@ def seed(
                     "accepted_terms_at": started,
                     "paused": False,
                     "screened_at": started,
+                    "assessed_at": started,
                     "red_flags": [],
                     "pem": False,
                 }

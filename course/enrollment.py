@@ -22,9 +22,19 @@ def _hash_token(token: str) -> str:
 
 
 def create_invite(
-    db: Session, therapist: User, *, patient_name: str | None, email: str | None, now: datetime, days: int
+    db: Session,
+    therapist: User,
+    *,
+    patient_name: str | None,
+    email: str | None,
+    now: datetime,
+    days: int,
+    assessed: bool = False,
 ) -> tuple[Invite, str]:
-    """A single-use invite valid for `days`; returns it with the token (shown once, stored only hashed)."""
+    """A single-use invite valid for `days`; returns it with the token (shown once, stored only hashed).
+
+    `assessed`: the therapist records that the person's pain was assessed as fitting the program, so week 1
+    can open as soon as they have answered the safety questions."""
     if not therapist.is_therapist or not therapist.active:
         raise AccountError("Only an active therapist can invite patients.")
     token = secrets.token_urlsafe(24)
@@ -35,6 +45,7 @@ def create_invite(
         email=(email or "").strip().lower() or None,
         created_at=now,
         expires_at=now + timedelta(days=days),
+        assessed_at=now if assessed else None,
     )
     db.add(invite)
     db.flush()
@@ -101,6 +112,8 @@ def accept_invite(
             started_at=now,
             accepted_terms_at=now,
             paused=False,
+            assessed_at=invite.assessed_at,
+            assessed_by_id=invite.therapist_id if invite.assessed_at else None,
         )
     )
     db.flush()
@@ -109,9 +122,14 @@ def accept_invite(
 
 
 def enroll(db: Session, patient: User, therapist: User, started_at: datetime) -> Enrollment:
-    """Enroll a patient with a therapist directly (demo data and tests)."""
+    """Enroll a patient with a therapist directly (demo data and tests), their assessment recorded."""
     enrollment = Enrollment(
-        patient_id=patient.id, therapist_id=therapist.id, started_at=started_at, accepted_terms_at=started_at
+        patient_id=patient.id,
+        therapist_id=therapist.id,
+        started_at=started_at,
+        accepted_terms_at=started_at,
+        assessed_at=started_at,
+        assessed_by_id=therapist.id,
     )
     db.add(enrollment)
     db.flush()
@@ -147,3 +165,13 @@ def record_override(
         enrollment.paused = False
     db.flush()
     return override
+
+
+def record_assessment(enrollment: Enrollment, therapist: User, now: datetime) -> bool:
+    """The therapist records that a clinician assessed the pain as long-lasting, without a cause that needs
+    other treatment; week 1 can open. False (and nothing changes) when it was recorded already."""
+    if enrollment.assessed_at is not None:
+        return False
+    enrollment.assessed_at = now
+    enrollment.assessed_by_id = therapist.id
+    return True

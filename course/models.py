@@ -130,6 +130,8 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When the inviting therapist recorded the clinical assessment; the enrollment takes it on joining.
+    assessed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
     patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
@@ -153,6 +155,10 @@ class Enrollment(Base):
     pem: Mapped[bool | None] = mapped_column(Boolean, default=None)
     cleared_at: Mapped[datetime | None] = mapped_column(default=None)
     cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A clinician assessed the pain as long-lasting, without a cause that needs other treatment: week 1
+    # opens only once the therapist has recorded it (at the invite, or on the patient's page).
+    assessed_at: Mapped[datetime | None] = mapped_column(default=None)
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The patient's latest step, check-in, journal save or questionnaire: kept here so the caseload does not
     # scan every table for it (see course.activity.touch).
     last_active_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -10,6 +10,7 @@ Rules (thresholds are module constants):
 - stalled: the current module opened 10 or more days ago and no step in it was completed in the last 10 days.
   Not shown when the patient is also silent: "silent" already says more, and one row should not repeat itself.
 - unread: the patient shared journal entries the therapist has not read.
+- assessment: week 1 waits for the therapist to record the clinical assessment (the therapist's own task).
 Silent and stalled are never shown for finished or paused patients: nothing is expected of them.
 
 Durations are measured in elapsed time from `now` (7 days = 7 × 24 hours), so the boundary does not move with
@@ -34,8 +35,8 @@ WORSENING_PERCENT = Fraction(30)
 MIN_TREND_CHECKINS = 3  # per window
 
 # 0 is the most urgent. Silent and stalled share a rank: both mean "the patient is not moving".
-SEVERITY = {"safety": 0, "worsening": 1, "silent": 2, "stalled": 2, "unread": 3}
-_KIND_ORDER = ("safety", "worsening", "silent", "stalled", "unread")
+SEVERITY = {"safety": 0, "worsening": 1, "assessment": 1, "silent": 2, "stalled": 2, "unread": 3}
+_KIND_ORDER = ("safety", "worsening", "assessment", "silent", "stalled", "unread")
 _NO_SIGNAL_RANK = max(SEVERITY.values()) + 1
 
 
@@ -52,13 +53,14 @@ class PatientActivity:
     unread_shares: int
     finished: bool
     paused: bool
+    awaiting_assessment: bool = False  # week 1 waits for the therapist to record the clinical assessment
 
 
 @dataclass(frozen=True)
 class Signal:
     """One reason to look at a patient today."""
 
-    kind: str  # "safety" | "worsening" | "silent" | "stalled" | "unread"
+    kind: str  # "safety" | "worsening" | "assessment" | "silent" | "stalled" | "unread"
     text: str  # a short plain phrase for the caseload row, e.g. "Silent for 9 days"
     severity: int  # 0 is the most urgent
 
@@ -89,6 +91,9 @@ def signals(activity: PatientActivity, now: datetime, today: date) -> list[Signa
     trend = _exact_trend(activity.daily_pain, today)
     if trend is not None and trend.worsening:
         found.append(_signal("worsening", _worsening_text(trend)))
+
+    if activity.awaiting_assessment:
+        found.append(_signal("assessment", "Week 1 waits for you to record their assessment"))
 
     expected_to_move = not (activity.finished or activity.paused)
     silent = False

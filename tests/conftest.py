@@ -176,6 +176,7 @@ def make_patient(
         started_at: datetime | None = None,
         screened: bool = True,
         pem: bool = False,
+        assessed: bool = True,
         **kw: Any,
     ) -> User:
         patient = make_user(Role.PATIENT, **kw)
@@ -188,6 +189,8 @@ def make_patient(
                 started_at=start,
                 accepted_terms_at=start,
                 screened_at=start if screened else None,
+                assessed_at=start if assessed else None,
+                assessed_by_id=therapist.id if assessed else None,
                 pem=pem,
                 red_flags=[],
             )

@@ -32,16 +32,20 @@ from ..measures import (
 )
 from ..models import Enrollment, MeasureResponse, User
 from ..safety import RED_FLAGS, urgency_of
+from ..safety_watch import WrittenIn, report_pem
 
-ScreeningStatus = Literal["needed", "blocked", "ok"]
+ScreeningStatus = Literal["needed", "blocked", "awaiting-assessment", "ok"]
 
 
 def screening_status(enrollment: Enrollment) -> ScreeningStatus:
-    """Whether the patient must answer the screening, must see a doctor first, or may go on."""
+    """Whether the patient must answer the screening, must see a doctor first, waits for their therapist to
+    record the clinical assessment, or may go on."""
     if enrollment.screened_at is None:
         return "needed"
     if enrollment.red_flags and enrollment.cleared_at is None:
         return "blocked"
+    if enrollment.assessed_at is None:
+        return "awaiting-assessment"
     return "ok"
 
 
@@ -50,14 +54,17 @@ def save_screening(db: Session, enrollment: Enrollment, flags: list[str], pem: s
     known = {flag.id for flag in RED_FLAGS}
     chosen = [f for f in flags if f in known]
     enrollment.red_flags = chosen
-    enrollment.pem = pem in ("yes", "unsure")
     enrollment.screened_at = now
     if chosen:
         raise_alert(
-            db, enrollment, "red_flag", now=now, details={"flags": chosen, "urgency": urgency_of(chosen)}
+            db,
+            enrollment,
+            "red_flag",
+            now=now,
+            details={"source": "screening", "flags": chosen, "urgency": urgency_of(chosen)},
         )
-    if enrollment.pem:
-        raise_alert(db, enrollment, "pem", now=now, details={"answer": pem})
+    if not report_pem(db, enrollment, pem, WrittenIn("screening", "the safety questions before week 1"), now):
+        enrollment.pem = bool(enrollment.pem)
     db.flush()
 
 

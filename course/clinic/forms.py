@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
+
+ASSESSMENT_STATEMENT = (
+    "A clinician has assessed this person's pain as long-lasting, without a cause that needs other treatment"
+)
 
 
 class InviteForm(FlaskForm):
@@ -19,6 +23,11 @@ class InviteForm(FlaskForm):
         "Patient's email (optional)",
         description="If you give one, we email the link to the patient.",
         validators=[Optional(), Email("Please check the email address."), Length(max=254)],
+    )
+    assessed = BooleanField(
+        ASSESSMENT_STATEMENT,
+        description="Week 1 opens only once this is recorded. You can also record it later, on the "
+        "patient's page.",
     )
     submit = SubmitField("Create invite link")
 
@@ -48,3 +57,12 @@ class AcknowledgeForm(FlaskForm):
 
     note = StringField("What you did (optional)", validators=[Length(max=1000)])
     submit = SubmitField("Acknowledge")
+
+
+class AssessmentForm(FlaskForm):
+    """Record the clinical assessment that opens week 1."""
+
+    confirm = BooleanField(
+        ASSESSMENT_STATEMENT, validators=[InputRequired("Please tick the box to record the assessment.")]
+    )
+    submit = SubmitField("Record the assessment")

@@ -20,7 +20,7 @@ from ..audit import record
 from ..auth.routes import safe_next
 from ..content.model import Catalog
 from ..db import get_db
-from ..enrollment import create_invite, record_override
+from ..enrollment import create_invite, record_assessment, record_override
 from ..journal.forms import CommentForm
 from ..journal.services import JournalError, add_comment, is_unread
 from ..learn.services import program_for
@@ -37,9 +37,8 @@ from ..models import (
     StepStatus,
     User,
 )
-from ..safety import RED_FLAGS
 from . import bp, summary
-from .forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
+from .forms import AcknowledgeForm, AssessmentForm, InviteForm, NoteForm, OverrideForm
 from .history import patient_history, program_of, shared_entries_with_replies, timeline
 from .rows import table_rows
 from .services import FILTERS, add_note, caseload_csv, latest_scores
@@ -155,6 +154,7 @@ def invites() -> BaseResponse | tuple[str, int]:
             email=form.email.data,
             now=now,
             days=int(current_app.config["COURSE_INVITE_DAYS"]),
+            assessed=bool(form.assessed.data),
         )
         new_link = urljoin(current_app.config["COURSE_BASE_URL"], url_for("auth.join", token=token))
         if invite.email:
@@ -214,12 +214,12 @@ def patient(patient_id: int) -> str:
             current_app.extensions["course.schedule"],
         ),
         screening=screening_status(enrollment),
-        red_flags=RED_FLAGS,
         open_alerts=open_alerts(db, [enrollment.id]),
         labels=ALERT_LABELS,
         override_form=OverrideForm(),
         note_form=NoteForm(),
         ack_form=AcknowledgeForm(),
+        assessment_form=AssessmentForm(),
         **evidence_page(enrollment.patient, 4),
     )
     # Recorded once the page is written: the insert holds SQLite's write lock until the commit, and other
@@ -351,4 +351,25 @@ def clear(patient_id: int) -> BaseResponse:
         clear_to_continue(db, enrollment, current_user, now)
         record(db, current_user, patient_id, "clear_red_flags", now=now)
         flash("The patient can start the program now.", "success")
+    return redirect(url_for(".patient", patient_id=patient_id))
+
+
+@bp.post("/patients/<int:patient_id>/assessment")
+@role_required(Role.THERAPIST)
+def assessment(patient_id: int) -> BaseResponse:
+    """Record that a clinician assessed the patient's pain as fitting the program: week 1 can open."""
+    db = get_db()
+    now = clock.now()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    form = AssessmentForm()
+    if not form.validate_on_submit():
+        flash("Please tick the box to record the assessment. Nothing was recorded.", "error")
+        return redirect(url_for(".patient", patient_id=patient_id, _anchor="assessment"))
+    if record_assessment(enrollment, current_user, now):
+        record(db, current_user, patient_id, "record_assessment", now=now)
+        flash(
+            "The assessment is recorded. Week 1 opens for the patient once they have answered the safety "
+            "questions.",
+            "success",
+        )
     return redirect(url_for(".patient", patient_id=patient_id))

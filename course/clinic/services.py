@@ -228,6 +228,7 @@ def caseload(
                 unread_shares=row.unread,
                 finished=state.finished,
                 paused=enrollment.paused,
+                awaiting_assessment=enrollment.assessed_at is None,
             ),
             now,
             today,

@@ -174,6 +174,12 @@ TABLE = [
         {**OWN_THERAPIST_ONLY, "own_therapist": 302},
     ),
     Row(
+        "clinic.assessment",
+        "POST",
+        "/clinic/patients/{patient_id}/assessment",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
+    Row(
         "clinic.note",
         "POST",
         "/clinic/patients/{patient_id}/note",

@@ -153,6 +153,7 @@ class LiveServer:
                     therapist_id=therapist.id,
                     started_at=now,
                     accepted_terms_at=now,
+                    assessed_at=now,
                     screened_at=now if screened else None,
                     pem=False if screened else None,
                     red_flags=[],

@@ -92,6 +92,7 @@ def test_invite_join_week_one_week_two_checkin_journal_and_reply(
     clinic.get_by_role("link", name="Invite a patient").click()
     audit(clinic, "invites")
     clinic.get_by_label("Patient's name (optional)").fill("Robin Hale")
+    clinic.get_by_label(re.compile("A clinician has assessed this person's pain")).check()
     clinic.get_by_role("button", name="Create invite link").click()
     link = clinic.get_by_label("Invite link", exact=True).input_value()
     assert link.startswith(f"{base}/auth/join/")
