@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import Flask, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from . import clock, db, sessions
+from . import db, keeping, security, sessions
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .content import ContentError, load_catalog
 from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
@@ -57,7 +57,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["course.measures"], app.extensions["course.schedule"] = _load_measures(app)
     db.init_app(app)
     login_manager.init_app(app)
+    # The staff idle sign-out comes before the CSRF check, so a refused token never shows an idle session's
+    # page again (keeping.py runs the view again for a refused token).
+    security.init_app(app)
     csrf.init_app(app)
+    keeping.init_app(app)
     _limiter_for_writes_only(app)
     sessions.init_app(app)
 
@@ -103,47 +107,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def healthz() -> tuple[str, int, dict[str, str]]:
         return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        # Added in one pass, a view's own value winning: eight Headers.setdefault calls (each scanning the
-        # list case-insensitively) cost more than the rest of a small response.
-        present = {name.lower() for name, _value in response.headers.items()}
-        headers = response.headers
-        for name, lower, value in SECURITY_HEADERS:
-            if lower not in present:
-                headers.add(name, value)
-        if response.mimetype == "text/html" and "cache-control" not in present:
-            headers.add("Cache-Control", "no-store")
-        if app.config.get("SESSION_COOKIE_SECURE") and "strict-transport-security" not in present:
-            headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        return response
-
-    @app.before_request
-    def staff_idle_timeout() -> Response | None:
-        """Sign therapists and admins out after a configurable idle time; note activity otherwise."""
-        if request.endpoint in sessions.UNTOUCHED_ENDPOINTS:
-            return None
-        if not current_user.is_authenticated or current_user.is_patient:
-            return None  # patients are not timed out (they write long entries); their session stays unchanged
-        now = clock.now().timestamp()
-        last = session.get("_seen")
-        limit = int(app.config["COURSE_STAFF_IDLE_MINUTES"]) * 60
-        if isinstance(last, (int, float)) and now - last > limit:
-            logout_user()
-            session.clear()
-            flash("You were signed out after a period without activity. Please sign in again.", "info")
-            return redirect(
-                url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-            )
-        if not isinstance(last, (int, float)) or now - last >= SEEN_RESOLUTION_SECONDS:
-            # At most once a minute: each write sends a new signed cookie; the limit is counted in minutes.
-            session["_seen"] = int(now)
-        return None
-
     return app
 
-
-SEEN_RESOLUTION_SECONDS = 60
 
 _HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
 
@@ -175,24 +140,6 @@ def _for_writes_only(hook: Any, *, passes_response: bool) -> Any:
         return hook(*args)
 
     return for_writes_only
-
-
-SECURITY_HEADERS = tuple(
-    (name, name.lower(), value)
-    for name, value in (
-        (
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "same-origin"),
-        ("X-Frame-Options", "DENY"),
-        # The old XSS auditor is gone from browsers and was itself exploitable; OWASP advises turning it off.
-        ("X-XSS-Protection", "0"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-    )
-)
 
 
 def home_endpoint(user: Any) -> str:

@@ -14,6 +14,7 @@ from .accounts import AccountError, create_user
 from .config import PROJECT_ROOT, is_development
 from .content.model import Catalog
 from .db import get_db, get_engine
+from .keeping import purge_kept
 from .learn.services import orphaned_progress
 from .models import Role, User
 
@@ -155,13 +156,18 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("purge")
     def purge_command() -> None:
-        """Remove journal entries deleted more than 30 days ago (run daily, e.g. from cron)."""
+        """Remove journal entries deleted more than 30 days ago, and words kept from ended sessions that
+        nobody came back for (run daily, e.g. from cron)."""
         from .journal.services import purge_deleted
 
         db = get_db()
-        removed = purge_deleted(db, clock.now())
+        now = clock.now()
+        removed = purge_deleted(db, now)
+        hours = int(current_app.config["COURSE_KEPT_TEXT_HOURS"])
+        kept = purge_kept(db, now, hours)
         db.commit()
         click.echo(f"Removed {removed} journal entries deleted more than 30 days ago.")
+        click.echo(f"Removed {kept} kept texts older than {hours} hours.")
 
     @app.cli.command("check")
     def check_command() -> None:

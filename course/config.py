@@ -68,6 +68,10 @@ DEFAULTS: dict[str, Any] = {
     # A file of common passwords to refuse, not a password.
     "COURSE_PASSWORD_LIST": None,  # nosec B105
     "COURSE_DELETION_GRACE_DAYS": 14,
+    # What a person posted after their session ended is kept this long for them to sign in and save it.
+    "COURSE_KEPT_TEXT_HOURS": 24,
+    # How often one address may have posted words kept that way.
+    "COURSE_KEEP_LIMIT": "20 per hour",
 }
 
 _INT_KEYS = {
@@ -76,6 +80,7 @@ _INT_KEYS = {
     "COURSE_RESET_HOURS",
     "COURSE_STAFF_IDLE_MINUTES",
     "COURSE_DELETION_GRACE_DAYS",
+    "COURSE_KEPT_TEXT_HOURS",
 }
 _ENV_EXTRA = ("RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
 _BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}

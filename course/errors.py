@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -37,16 +36,6 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         return render_template("errors/error.html", code=code, title=title, message=message), code
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
-        message = (
-            "This page was open for a long time, so for your safety we could not save it. "
-            "Please go back, reload the page and try again."
-        )
-        return render_template(
-            "errors/error.html", code=400, title="Please try that again", message=message
-        ), 400
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:

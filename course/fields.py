@@ -146,3 +146,10 @@ def submit(f: Any, secondary: bool = False) -> Markup:
 def _submit(f: Any, secondary: bool) -> Markup:
     # The widget's own Markup.
     return Markup(f(class_="button secondary" if secondary else "button"))  # noqa: S704  # nosec B704
+
+
+def hidden_fields(form: Any) -> Markup:
+    """A form's hidden inputs: its CSRF token (when the form checks one) and its hidden fields, such as the
+    one-time key that makes a double submit save once. Written without ids: a page may hold several forms."""
+    # WTForms writes each (escaped); the CSRF token field is a hidden field too.
+    return Markup("".join(str(f(id=False)) for f in form if f.type in ("HiddenField", "CSRFTokenField")))  # noqa: S704  # nosec B704

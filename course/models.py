@@ -297,7 +297,8 @@ class Comment(Base):
 
 
 class PendingSubmission(Base):
-    """Text posted after the session expired, kept until the patient signs in again (then saved)."""
+    """A form posted after its person's session ended, kept until they sign in again and save it
+    (course/keeping.py). Health data: it expires, `flask purge` removes it, deletion removes it."""
 
     __tablename__ = "pending_submissions"
 
@@ -305,9 +306,23 @@ class PendingSubmission(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # The account the expired session belonged to, when known: only that account may claim the text.
-    user_hint: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    # The account the ended session belonged to: only that account is ever shown the words.
+    user_hint: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=system_now, index=True)
+
+
+class SubmissionKey(Base):
+    """A form's one-time key, claimed when it was saved: the same submission again saves nothing."""
+
+    __tablename__ = "submission_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    # Where the first submission went, to send the second one there too.
+    location: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=system_now, index=True)
 
 
 class CheckIn(Base):

@@ -15,6 +15,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from . import clock, fields
+from .keeping import REFRESHED
 from .safety import TIERS, flags_in
 
 
@@ -83,11 +84,13 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.globals["field"] = fields.field
     app.jinja_env.globals["submit"] = fields.submit
     app.jinja_env.globals["error_summary"] = fields.error_summary
+    app.jinja_env.globals["hidden_fields"] = fields.hidden_fields
     app.jinja_env.globals["main_nav"] = main_nav_for(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     app.jinja_env.globals["crisis_numbers"] = crisis_numbers
+    app.jinja_env.globals["refreshed_message"] = REFRESHED
     app.jinja_env.globals["red_flag_tiers"] = TIERS
     app.jinja_env.globals["flags_in"] = flags_in
 

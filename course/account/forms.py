@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from ..auth.forms import NewPasswordFields, timezone_choices
+from ..forms import BaseForm
 
 
 class ChangePasswordForm(NewPasswordFields):
@@ -18,7 +18,7 @@ class ChangePasswordForm(NewPasswordFields):
     submit = SubmitField("Change password")
 
 
-class TimezoneForm(FlaskForm):
+class TimezoneForm(BaseForm):
     """The time zone new weeks and check-in days follow."""
 
     timezone = SelectField("Your time zone", validators=[InputRequired("Please choose your time zone.")])
@@ -29,7 +29,7 @@ class TimezoneForm(FlaskForm):
         self.timezone.choices = timezone_choices()
 
 
-class DeleteRequestForm(FlaskForm):
+class DeleteRequestForm(BaseForm):
     """A patient confirms they want everything deleted."""
 
     confirm = BooleanField(

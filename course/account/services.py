@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import record
 from ..journal.services import export_json, export_markdown, list_entries
+from ..keeping import forget_person
 from ..models import CheckIn, Enrollment, MeasureResponse, StepProgress, User
 
 
@@ -133,5 +134,6 @@ def delete_patient(db: Session, patient: User, admin: User, *, now: datetime, gr
     )
     db.flush()
     db.expunge(patient)
+    forget_person(db, former)  # words kept from ended sessions name the person only by id
     # ON DELETE CASCADE removes enrollment, progress, journal, check-ins, measures, alerts and notes.
     db.execute(delete(User).where(User.id == former))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import NewPasswordFields, timezone_choices
+from ..forms import BaseForm, KeyedForm
 
 
-class TherapistForm(NewPasswordFields):
+class TherapistForm(KeyedForm, NewPasswordFields):
     """A new therapist account; the admin sets a first password and hands it over."""
 
     display_name = StringField("Name", validators=[InputRequired("Please enter a name."), Length(max=120)])
@@ -29,7 +29,7 @@ class TherapistForm(NewPasswordFields):
         self.timezone.choices = timezone_choices()
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     """Filters for the audit trail (a GET form: nothing changes)."""
 
     class Meta:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
 from wtforms.validators import InputRequired
 
-from ..forms import choices
+from ..forms import BaseForm, choices
 from ..measures import Measure
 from ..safety import PEM_QUESTION, RED_FLAGS
 
@@ -21,7 +20,7 @@ def _yes_no(label: str) -> RadioField:
     )
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(BaseForm):
     """Red-flag questions and the post-exertional malaise question, each answered yes or no."""
 
     pem = RadioField(
@@ -36,14 +35,14 @@ for _flag in RED_FLAGS:
     setattr(ScreeningForm, f"flag_{_flag.id.replace('-', '_')}", _yes_no(_flag.question))
 
 
-def flag_field(form: FlaskForm, flag_id: str) -> RadioField:
+def flag_field(form: BaseForm, flag_id: str) -> RadioField:
     """The form field of one red flag."""
     field: RadioField = form[f"flag_{flag_id.replace('-', '_')}"]
     return field
 
 
 @cache
-def measure_form_class(measure: Measure) -> type[FlaskForm]:
+def measure_form_class(measure: Measure) -> type[BaseForm]:
     """A form with one radio group per item (cached: definitions never change in a running process)."""
     attrs: dict[str, object] = {}
     for item in measure.items:
@@ -55,7 +54,7 @@ def measure_form_class(measure: Measure) -> type[FlaskForm]:
         )
     attrs["save"] = SubmitField("Save for later")
     attrs["submit"] = SubmitField("Submit")
-    return type(f"MeasureForm_{measure.id.replace('-', '_')}", (FlaskForm,), attrs)
+    return type(f"MeasureForm_{measure.id.replace('-', '_')}", (BaseForm,), attrs)
 
 
 def item_field_name(item_id: str) -> str:

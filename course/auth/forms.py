@@ -6,7 +6,6 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..accounts import password_problem
-from ..forms import choices
+from ..forms import BaseForm, choices
 
 
 @cache
@@ -29,7 +28,7 @@ def timezone_choices() -> list[SelectChoice]:
     return choices((name, name.replace("_", " ")) for name in zones)
 
 
-def _new_password(_form: FlaskForm, field: PasswordField) -> None:
+def _new_password(_form: BaseForm, field: PasswordField) -> None:
     problem = password_problem(field.data or "", current_app.config.get("COURSE_PASSWORD_LIST"))
     if problem:
         raise ValidationError(problem)
@@ -42,7 +41,7 @@ EMAIL = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     """Email and password."""
 
     email = EmailField("Email", validators=EMAIL)
@@ -53,14 +52,14 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(BaseForm):
     """Ask for a reset link."""
 
     email = EmailField("Email", validators=EMAIL)
     submit = SubmitField("Send me a link")
 
 
-class NewPasswordFields(FlaskForm):
+class NewPasswordFields(BaseForm):
     """A new password, typed twice."""
 
     password = PasswordField(

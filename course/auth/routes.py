@@ -15,10 +15,8 @@ from ..db import get_db
 from ..enrollment import accept_invite, look_up_invite
 from ..extensions import limiter
 from ..forms import EmptyForm
-from ..journal.routes import PENDING_SESSION_KEY, RESTORE_SESSION_KEY
-from ..journal.services import claim_pending
+from ..keeping import KEPT_SESSION_KEY, claim_kept
 from ..mail import send_mail
-from ..templating import show_crisis_help
 from . import bp
 from .forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
 
@@ -64,22 +62,13 @@ def login() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         user = authenticate(get_db(), form.email.data, form.password.data)
         if user is not None:
-            pending = session.pop(PENDING_SESSION_KEY, None)
+            kept = session.pop(KEPT_SESSION_KEY, None)
             session.clear()  # nothing from before sign-in carries over into the signed-in session
             login_user(user, remember=bool(form.remember.data))
-            if pending:
-                kept = claim_pending(get_db(), str(pending), user, clock.now())
-                if isinstance(kept, str):
-                    session[RESTORE_SESSION_KEY] = str(pending)
-                    flash(
-                        "Welcome back. The text you were writing is below: check it, then press Save.", "info"
-                    )
-                    return redirect(url_for("journal.new"))
-                if kept is not None:
-                    if kept.crisis:
-                        show_crisis_help("words")
-                    flash("Welcome back. The journal entry you were writing is saved.", "success")
-                    return redirect(url_for("journal.entry", entry_id=kept.entry.id))
+            page = claim_kept(get_db(), kept, user.id, clock.now())
+            if page is not None:
+                flash("Welcome back. What you were writing is below: check it, then save it.", "info")
+                return redirect(safe_next(page) or url_for("index"))
             return redirect(safe_next(request.args.get("next")) or url_for("index"))
         form.password.errors = ["That email and password do not match an active account. Please try again."]
         status = 422

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
+
+from ..forms import BaseForm, KeyedForm
 
 ASSESSMENT_STATEMENT = (
     "A clinician has assessed this person's pain as long-lasting, without a cause that needs other treatment"
 )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(KeyedForm):
     """Invite a patient; name and email are optional (the link can be handed over in person)."""
 
     patient_name = StringField(
@@ -32,7 +33,7 @@ class InviteForm(FlaskForm):
     submit = SubmitField("Create invite link")
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(KeyedForm):
     """Open the next module now, pause or resume, with an optional reason kept in the record."""
 
     reason = StringField(
@@ -41,7 +42,7 @@ class OverrideForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
-class NoteForm(FlaskForm):
+class NoteForm(KeyedForm):
     """A private clinical note."""
 
     text = TextAreaField(
@@ -52,14 +53,14 @@ class NoteForm(FlaskForm):
     submit = SubmitField("Save note")
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(BaseForm):
     """Acknowledge an alert, with what was done."""
 
     note = StringField("What you did (optional)", validators=[Length(max=1000)])
     submit = SubmitField("Acknowledge")
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(BaseForm):
     """Record the clinical assessment that opens week 1."""
 
     confirm = BooleanField(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -43,6 +43,9 @@ from .history import patient_history, program_of, shared_entries_with_replies, t
 from .rows import table_rows
 from .services import FILTERS, add_note, caseload_csv, latest_scores
 from .services import caseload as caseload_rows
+
+# A new invite's link, kept in the session from the save until the page shows it once.
+NEW_INVITE_LINK = "new_invite_link"
 
 
 @bp.get("/")
@@ -105,24 +108,30 @@ def alerts() -> str:
     done = db.scalars(
         base.where(Alert.state == AlertState.ACKNOWLEDGED).order_by(Alert.acknowledged_at.desc()).limit(20)
     )
+    open_alerts = list(open_)
     return render_template(
         "clinic/alerts.html",
-        open_alerts=list(open_),
+        open_alerts=open_alerts,
         done=list(done),
         labels=ALERT_LABELS,
-        form=AcknowledgeForm(),
+        ack_forms=acknowledge_forms(open_alerts),
     )
 
 
-@bp.post("/alerts/<int:alert_id>/acknowledge")
+def acknowledge_forms(alerts: list[Alert]) -> dict[int, AcknowledgeForm]:
+    """One acknowledge form per alert; the prefix keeps each one's note its own (ids, kept text)."""
+    return {alert.id: AcknowledgeForm(prefix=f"alert-{alert.id}") for alert in alerts}
+
+
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["GET", "POST"])
 @role_required(Role.THERAPIST)
-def acknowledge_alert(alert_id: int) -> BaseResponse:
-    """Acknowledge an alert with an optional note of what was done."""
+def acknowledge_alert(alert_id: int) -> BaseResponse | tuple[str, int]:
+    """Acknowledge an alert with an optional note of what was done (the form is also on its own page)."""
     db = get_db()
     alert = db.get(Alert, alert_id)
     if alert is None or not therapist_may_see(current_user, alert.enrollment):
         abort(404)
-    form = AcknowledgeForm()
+    form = AcknowledgeForm(prefix=f"alert-{alert.id}")
     if form.validate_on_submit():
         acknowledge(db, alert, by=current_user, now=clock.now(), note=form.note.data)
         record(
@@ -134,7 +143,9 @@ def acknowledge_alert(alert_id: int) -> BaseResponse:
             alert_id=alert.id,
         )
         flash("Alert acknowledged.", "success")
-    return redirect(safe_next(request.args.get("next")) or url_for(".alerts"))
+        return redirect(safe_next(request.args.get("next")) or url_for(".alerts"))
+    page = render_template("clinic/acknowledge.html", alert=alert, form=form, labels=ALERT_LABELS)
+    return page, 422 if form.is_submitted() else 200
 
 
 @bp.route("/invites", methods=["GET", "POST"])
@@ -144,7 +155,8 @@ def invites() -> BaseResponse | tuple[str, int]:
     db = get_db()
     now = clock.now()
     form = InviteForm()
-    new_link: str | None = None
+    # Shown once, on the page the save redirects to (post, redirect, get: a double submit invites once).
+    new_link = session.pop(NEW_INVITE_LINK, None) if request.method == "GET" else None
     status = 200
     if form.validate_on_submit():
         invite, token = create_invite(
@@ -166,8 +178,9 @@ def invites() -> BaseResponse | tuple[str, int]:
                 f"{current_app.config['COURSE_CLINIC_NAME']}.\n\nTo create your account, open this link "
                 f"(it works once, within {current_app.config['COURSE_INVITE_DAYS']} days):\n\n{new_link}\n",
             )
-        form = InviteForm(formdata=None)
-    elif form.is_submitted():
+        session[NEW_INVITE_LINK] = new_link
+        return redirect(url_for(".invites"))
+    if form.is_submitted():
         status = 422
     recent = db.scalars(
         select(Invite)
@@ -197,6 +210,7 @@ def patient(patient_id: int) -> str:
         abort(404)
     catalog: Catalog = current_app.extensions["course.catalog"]
     history = patient_history(db, enrollment)
+    alerts_open = open_alerts(db, [enrollment.id])
     from ..tracking.routes import evidence_page
 
     page = render_template(
@@ -214,11 +228,11 @@ def patient(patient_id: int) -> str:
             current_app.extensions["course.schedule"],
         ),
         screening=screening_status(enrollment),
-        open_alerts=open_alerts(db, [enrollment.id]),
+        open_alerts=alerts_open,
         labels=ALERT_LABELS,
-        override_form=OverrideForm(),
+        pacing_forms=pacing_forms(),
         note_form=NoteForm(),
-        ack_form=AcknowledgeForm(),
+        ack_forms=acknowledge_forms(alerts_open),
         assessment_form=AssessmentForm(),
         **evidence_page(enrollment.patient, 4),
     )
@@ -248,14 +262,22 @@ def work(patient_id: int) -> str:
     return render_template("clinic/work.html", enrollment=enrollment, catalog=catalog, done=done)
 
 
-@bp.post("/patients/<int:patient_id>/<any(unlock, pause, resume):action>")
+PACING_ACTIONS = ("unlock", "pause", "resume")
+
+
+def pacing_forms() -> dict[str, OverrideForm]:
+    """A form per pacing action; the prefix keeps each one's reason its own."""
+    return {action: OverrideForm(prefix=action) for action in PACING_ACTIONS}
+
+
+@bp.route("/patients/<int:patient_id>/<any(unlock, pause, resume):action>", methods=["GET", "POST"])
 @role_required(Role.THERAPIST)
-def pacing_action(patient_id: int, action: str) -> BaseResponse:
+def pacing_action(patient_id: int, action: str) -> BaseResponse | tuple[str, int]:
     """Open the next module now, pause or resume the program; recorded with who, when and why."""
     db = get_db()
     now = clock.now()
     enrollment = enrollment_for_therapist(db, current_user, patient_id)
-    form = OverrideForm()
+    form = OverrideForm(prefix=action)
     if form.validate_on_submit():
         kind = {
             "unlock": OverrideKind.UNLOCK_NEXT,
@@ -278,15 +300,15 @@ def pacing_action(patient_id: int, action: str) -> BaseResponse:
                 "resume": "The program is running again.",
             }
             flash(messages[action], "success")
-    else:
-        flash("Please keep the reason under 500 characters.", "error")
-    return redirect(url_for(".patient", patient_id=patient_id))
+        return redirect(url_for(".patient", patient_id=patient_id))
+    page = render_template("clinic/pacing.html", enrollment=enrollment, action=action, form=form)
+    return page, 422 if form.is_submitted() else 200
 
 
-@bp.post("/patients/<int:patient_id>/note")
+@bp.route("/patients/<int:patient_id>/note", methods=["GET", "POST"])
 @role_required(Role.THERAPIST)
 def note(patient_id: int) -> BaseResponse | tuple[str, int]:
-    """Save a private clinical note; it appears in the timeline."""
+    """Save a private clinical note; it appears in the timeline (the form is also on its own page)."""
     db = get_db()
     now = clock.now()
     enrollment = enrollment_for_therapist(db, current_user, patient_id)
@@ -296,7 +318,9 @@ def note(patient_id: int) -> BaseResponse | tuple[str, int]:
         record(db, current_user, patient_id, "add_note", now=now)
         flash("Note saved.", "success")
         return redirect(url_for(".patient", patient_id=patient_id, _anchor="timeline"))
-    return render_template("clinic/note_error.html", enrollment=enrollment, form=form), 422
+    return render_template("clinic/note.html", enrollment=enrollment, form=form), (
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.get("/patients/<int:patient_id>/journal/<int:entry_id>")

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SearchField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from ..forms import BaseForm, KeyedForm
 from .services import MAX_LENGTH
 
 
-class EntryForm(FlaskForm):
+class EntryForm(KeyedForm):
     """Write or edit an entry. `key` makes a double submit harmless; `revision` catches a second tab."""
 
     text = TextAreaField(
         "Your entry",
         description=f"Write as much or as little as you like (up to {MAX_LENGTH:,} characters).",
     )
-    key = HiddenField()
     revision = HiddenField()
     submit = SubmitField("Save entry")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(KeyedForm):
     """A therapist's reply to a shared entry."""
 
     text = TextAreaField(
@@ -30,7 +29,7 @@ class CommentForm(FlaskForm):
     submit = SubmitField("Send reply")
 
 
-class FilterForm(FlaskForm):
+class FilterForm(BaseForm):
     """Filter the journal list (a GET form: nothing changes, so no CSRF token)."""
 
     class Meta:

@@ -1,13 +1,9 @@
-"""Journal views. Writing views are exempt from the global CSRF check and validate the token in the form
-instead, so an expired token or session re-shows (or keeps) the text rather than answering a bare error page.
-"""
+"""Journal views. What keeps the text when a token or session expires is course/keeping.py, as for every
+form."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -15,7 +11,6 @@ from .. import clock
 from ..access import current_enrollment, role_required
 from ..content.model import Catalog
 from ..db import get_db
-from ..extensions import csrf
 from ..forms import EmptyForm, choices
 from ..models import JournalEntry, Role
 from ..templating import show_crisis_help
@@ -26,13 +21,10 @@ from .services import (
     Conflict,
     JournalError,
     create_entry,
-    drop_pending,
     export_json,
     export_markdown,
-    keep_pending,
     list_entries,
     own_entry,
-    pending_text,
     recoverable_until,
     restore,
     set_shared,
@@ -40,30 +32,12 @@ from .services import (
     update_entry,
 )
 
-PENDING_SESSION_KEY = "pending_journal"
-RESTORE_SESSION_KEY = "restore_journal"
-
 
 def _entry_or_404(entry_id: int, *, deleted: bool = False) -> JournalEntry:
     entry = own_entry(get_db(), current_user, entry_id, deleted=deleted)
     if entry is None:
         abort(404)
     return entry
-
-
-def _keep_for_sign_in(kind: str, data: dict[str, Any]) -> BaseResponse:
-    """The session ended while writing: keep the text server-side and ask the patient to sign in."""
-    hint = str(session.get("_user_id", "")).partition(":")[0]
-    token = keep_pending(get_db(), kind, data, int(hint) if hint.isdigit() else None, clock.now())
-    get_db().commit()  # this response is a redirect to sign in; the text must be stored before it
-    session[PENDING_SESSION_KEY] = token
-    flash("You were signed out, but your entry is kept. Sign in and it will be saved.", "info")
-    return redirect(url_for("auth.login"))
-
-
-def _posted_text() -> str:
-    # The one place the journal reads the raw form: there is no valid form to read once the session is gone.
-    return str(request.form.get("text", ""))[: MAX_LENGTH * 2]
 
 
 def _after_save(entry: JournalEntry, crisis: bool) -> BaseResponse:
@@ -79,10 +53,6 @@ def _render_form(
     return render_template(
         "journal/edit.html", form=form, entry=entry, conflict=conflict, max_length=MAX_LENGTH
     ), status
-
-
-def _only_csrf_failed(form: EntryForm) -> bool:
-    return bool(form.csrf_token.errors) if "csrf_token" in form else False
 
 
 @bp.get("/")
@@ -106,26 +76,11 @@ def index() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@csrf.exempt
+@role_required(Role.PATIENT)
 def new() -> BaseResponse | tuple[str, int]:
-    """Write a free entry. A double submit saves once; an expired session keeps the text."""
-    if not current_user.is_authenticated:
-        if request.method == "POST":
-            return _keep_for_sign_in(
-                "journal-new", {"text": _posted_text(), "key": request.form.get("key", "")}
-            )
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-    if not current_user.is_patient:
-        abort(403)
+    """Write a free entry. A double submit saves once (the form's one-time key)."""
     current_enrollment()
     form = EntryForm()
-    restore = session.get(RESTORE_SESSION_KEY)
-    if request.method == "GET":
-        form.key.data = secrets.token_urlsafe(16)
-        kept = pending_text(get_db(), str(restore), clock.now()) if restore else None
-        if kept:
-            form.text.data = kept
-        return _render_form(form, 200)
     if form.validate_on_submit():
         try:
             saved = create_entry(
@@ -133,24 +88,13 @@ def new() -> BaseResponse | tuple[str, int]:
                 current_user,
                 form.text.data or "",
                 now=clock.now(),
-                idempotency_key=(form.key.data or "")[:64] or None,
+                idempotency_key=form.submission_key.data or None,
             )
         except JournalError as exc:
             form.text.errors = [str(exc)]
             return _render_form(form, 422)
-        if restore:
-            drop_pending(get_db(), str(session.pop(RESTORE_SESSION_KEY)))
         return _after_save(saved.entry, saved.crisis)
-    if _only_csrf_failed(form):
-        form.csrf_token.errors = []
-        flash(
-            "For your safety this page needed refreshing. Your text is still here: please press Save again.",
-            "info",
-        )
-        return _render_form(
-            EntryForm(formdata=None, data={"text": _posted_text(), "key": form.key.data}), 400
-        )
-    return _render_form(form, 422)
+    return _render_form(form, 422 if form.is_submitted() else 200)
 
 
 @bp.get("/<int:entry_id>")
@@ -162,26 +106,13 @@ def entry(entry_id: int) -> str:
 
 
 @bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
-@csrf.exempt
+@role_required(Role.PATIENT)
 def edit(entry_id: int) -> BaseResponse | tuple[str, int]:
     """Edit an entry; a save based on an older version shows both texts instead of overwriting."""
-    if not current_user.is_authenticated:
-        if request.method == "POST":
-            data = {
-                "text": _posted_text(),
-                "entry_id": entry_id,
-                "revision": request.form.get("revision", "0"),
-            }
-            return _keep_for_sign_in("journal-edit", data)
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-    if not current_user.is_patient:
-        abort(403)
     item = _entry_or_404(entry_id)
     form = EntryForm(
         data={"text": item.text, "revision": str(item.revision)} if request.method == "GET" else None
     )
-    if request.method == "GET":
-        return _render_form(form, 200, item)
     if form.validate_on_submit():
         base = int(form.revision.data) if (form.revision.data or "").isdigit() else 0
         try:
@@ -195,14 +126,7 @@ def edit(entry_id: int) -> BaseResponse | tuple[str, int]:
             form.text.errors = [str(exc)]
             return _render_form(form, 422, item)
         return _after_save(saved.entry, saved.crisis)
-    if _only_csrf_failed(form):
-        flash(
-            "For your safety this page needed refreshing. Your text is still here: please press Save again.",
-            "info",
-        )
-        fresh = EntryForm(formdata=None, data={"text": _posted_text(), "revision": form.revision.data})
-        return _render_form(fresh, 400, item)
-    return _render_form(form, 422, item)
+    return _render_form(form, 422 if form.is_submitted() else 200, item)
 
 
 @bp.get("/<int:entry_id>/revisions")

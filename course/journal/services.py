@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,12 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..activity import touch
-from ..models import Comment, JournalEntry, JournalRevision, PendingSubmission, User
+from ..models import Comment, JournalEntry, JournalRevision, User
 from ..safety_watch import WrittenIn, watch_words
 
 MAX_LENGTH = 50_000
 RECOVERY_DAYS = 30
-PENDING_HOURS = 24
 
 
 class JournalError(ValueError):
@@ -260,72 +257,3 @@ def export_markdown(entries: list[JournalEntry], patient: User) -> str:
         for comment in item["comments"]:
             lines += [f"**{comment['from']}** ({comment['at'][:10]}): {comment['text']}", ""]
     return "\n".join(lines)
-
-
-# ---- text kept across an expired session -------------------------------------------------------------------
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def keep_pending(db: Session, kind: str, data: dict[str, Any], user_hint: int | None, now: datetime) -> str:
-    """Keep text posted without a valid sign-in; returns a token for the browser's session."""
-    token = secrets.token_urlsafe(24)
-    db.add(
-        PendingSubmission(token_hash=_hash(token), kind=kind, data=data, user_hint=user_hint, created_at=now)
-    )
-    db.flush()
-    return token
-
-
-def pending_text(db: Session, token: str, now: datetime) -> str | None:
-    """Kept text waiting for the patient to confirm it (shown in the new-entry form), if still fresh."""
-    pending = db.scalar(select(PendingSubmission).where(PendingSubmission.token_hash == _hash(token)))
-    if pending is None or pending.created_at < now - timedelta(hours=PENDING_HOURS):
-        return None
-    return str(pending.data.get("text", ""))
-
-
-def drop_pending(db: Session, token: str) -> None:
-    """Forget kept text once it is saved or discarded."""
-    db.execute(delete(PendingSubmission).where(PendingSubmission.token_hash == _hash(token)))
-
-
-def claim_pending(db: Session, token: str, patient: User, now: datetime) -> Saved | str | None:
-    """After sign-in, decide what happens to text kept from an expired session.
-
-    Saved: the expired session provably belonged to this patient, so the text is saved at once.
-    str: nobody can tell whose text it is (the whole session was gone, or a page elsewhere posted it), so it
-    is offered back in the new-entry form for the patient to check and save; nothing is written for them.
-    None: nothing kept, too old, or it belonged to another account.
-    """
-    pending = db.scalar(select(PendingSubmission).where(PendingSubmission.token_hash == _hash(token)))
-    if pending is None:
-        return None
-    too_old = pending.created_at < now - timedelta(hours=PENDING_HOURS)
-    if (
-        too_old
-        or not patient.is_patient
-        or (pending.user_hint is not None and pending.user_hint != patient.id)
-    ):
-        db.delete(pending)
-        return None
-    if pending.user_hint is None:
-        return str(pending.data.get("text", ""))
-    db.delete(pending)
-    data = pending.data
-    text = str(data.get("text", ""))
-    if pending.kind == "journal-edit":
-        entry = own_entry(db, patient, int(data.get("entry_id", 0)))
-        if entry is not None:
-            try:
-                return update_entry(
-                    db, patient, entry, text, base_revision=int(data.get("revision", 0)), now=now
-                )
-            except Conflict:
-                pass  # saved as a new entry below, so neither text is lost
-    try:
-        return create_entry(db, patient, text, now=now, idempotency_key=data.get("key") or None)
-    except JournalError:
-        return None

@@ -10,13 +10,11 @@ from functools import cache
 from typing import Any
 
 import wtforms
-from flask_wtf import FlaskForm
 from wtforms import (
     Field as WTField,
 )
 from wtforms import (
     FieldList,
-    Form,
     FormField,
     SelectMultipleField,
     ValidationError,
@@ -24,7 +22,7 @@ from wtforms import (
 from wtforms.widgets import ListWidget
 
 from ..content.model import Check, Exercise, Field, HabitStep, JournalStep, Practice, Step
-from ..forms import choices
+from ..forms import BaseForm, KeyedForm, RowForm, choices
 from .widgets import FastCheckboxInput, FastRadioInput, FastSubmitInput, FastTextArea, FastTextInput
 
 JOURNAL_MAX = 50_000
@@ -129,7 +127,7 @@ def _make_field(spec: Field) -> WTField:
             validators=[_OneOf([o.value for o in spec.options], "Please choose from the options shown.")],
             **kwargs,
         )
-    row_class = type("Row", (Form,), {field_name(f.id): _make_field(f) for f in spec.item_fields})
+    row_class = type("Row", (RowForm,), {field_name(f.id): _make_field(f) for f in spec.item_fields})
     return FieldList(FormField(row_class), min_entries=0, max_entries=spec.max_items, **kwargs)
 
 
@@ -138,7 +136,7 @@ def _strip(value: Any) -> Any:
 
 
 @cache
-def step_form_class(step: Step) -> type[FlaskForm]:
+def step_form_class(step: Step) -> type[KeyedForm]:
     """The form class for a step (cached: the catalog never changes in a running process)."""
     attrs: dict[str, Any] = {}
     if isinstance(step, Exercise):
@@ -183,14 +181,14 @@ def step_form_class(step: Step) -> type[FlaskForm]:
         attrs["submit"] = SubmitField("Save and continue")
     else:
         attrs["submit"] = SubmitField("Next")
-    return type(f"StepForm_{step.id.replace('-', '_')}", (FlaskForm,), attrs)
+    return type(f"StepForm_{step.id.replace('-', '_')}", (KeyedForm,), attrs)
 
 
 def _blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def answers_from_form(step: Step, form: FlaskForm) -> dict[str, Any]:
+def answers_from_form(step: Step, form: BaseForm) -> dict[str, Any]:
     """Plain answers to store, keyed by content ids; blank list rows are dropped."""
     answers: dict[str, Any] = {}
     if isinstance(step, Exercise):
@@ -240,7 +238,7 @@ def form_data_from_answers(step: Step, answers: dict[str, Any]) -> dict[str, Any
     return data
 
 
-def missing_required(step: Step, form: FlaskForm, answers: dict[str, Any]) -> bool:
+def missing_required(step: Step, form: BaseForm, answers: dict[str, Any]) -> bool:
     """Add a message to each required part left empty; True when anything is missing."""
     missing = False
 

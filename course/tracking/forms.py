@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import choices
+from ..forms import BaseForm, KeyedForm, choices
 from ..learn.forms import MultiCheckboxField
 from .services import MOODS, NOTE_MAX
 
@@ -18,7 +17,7 @@ def _hours(value: object) -> float | None:
 
 
 def _in_range(low: float, high: float, message: str):  # type: ignore[no-untyped-def]
-    def check(_form: FlaskForm, field: object) -> None:
+    def check(_form: BaseForm, field: object) -> None:
         data = getattr(field, "data", None)
         if data is not None and not low <= data <= high:
             raise ValidationError(message)
@@ -30,7 +29,7 @@ SCALE = choices((v, str(v)) for v in range(11))
 SLEEP = choices([("", "Choose")] + [(f"{h / 2:g}", f"{h / 2:g} hours") for h in range(0, 33)])
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(KeyedForm):
     """Pain now, last night's sleep, stress, mood, the habits practised today and an optional note."""
 
     pain = RadioField(

@@ -165,7 +165,10 @@ TABLE = [
         "/clinic/alerts/{alert_id}/acknowledge",
         {**OWN_THERAPIST_ONLY, "own_therapist": 302},
     ),
+    Row("clinic.acknowledge_alert", "GET", "/clinic/alerts/{alert_id}/acknowledge", OWN_THERAPIST_ONLY),
     Row("clinic.patient", "GET", "/clinic/patients/{patient_id}", OWN_THERAPIST_ONLY),
+    Row("clinic.note", "GET", "/clinic/patients/{patient_id}/note", OWN_THERAPIST_ONLY),
+    Row("clinic.pacing_action", "GET", "/clinic/patients/{patient_id}/unlock", OWN_THERAPIST_ONLY),
     Row("clinic.work", "GET", "/clinic/patients/{patient_id}/work", OWN_THERAPIST_ONLY),
     Row(
         "clinic.clear",
@@ -205,7 +208,13 @@ TABLE = [
         {**OWN_THERAPIST_ONLY, "own_therapist": 422},
     ),
     Row("clinic.invites", "GET", "/clinic/invites", THERAPIST_ONLY),
-    Row("clinic.invites", "POST", "/clinic/invites", THERAPIST_ONLY),  # an empty invite is valid
+    # An empty invite is valid: saved, then shown on the page it redirects to.
+    Row(
+        "clinic.invites",
+        "POST",
+        "/clinic/invites",
+        {**THERAPIST_ONLY, "own_therapist": 302, "other_therapist": 302},
+    ),
     Row("admin.therapists", "GET", "/admin/", ADMIN_ONLY),
     Row("admin.new_therapist", "GET", "/admin/therapists/new", ADMIN_ONLY),
     Row("admin.audit", "GET", "/admin/audit", ADMIN_ONLY),

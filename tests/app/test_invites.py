@@ -15,7 +15,7 @@ from course.models import Enrollment, Invite, Role, User
 
 
 def create_link(client: Any, **data: str) -> str:
-    response = client.post("/clinic/invites", data=data)
+    response = client.post("/clinic/invites", data=data, follow_redirects=True)
     assert response.status_code == 200, response.data
     match = re.search(rb'value="http://127\.0\.0\.1:5000(/auth/join/[^"]+)"', response.data)
     assert match, response.data

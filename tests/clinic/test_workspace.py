@@ -138,10 +138,10 @@ def test_patient_actions_are_recorded_and_shown(
     patient = make_patient(therapist)
     url = f"/clinic/patients/{patient.id}"
     assert "Open week 2 now" in client.get(url).data.decode()
-    assert client.post(f"{url}/unlock", data={"reason": "Ready early"}).status_code == 302
+    assert client.post(f"{url}/unlock", data={"unlock-reason": "Ready early"}).status_code == 302
     assert "Open week 3 now" in client.get(url).data.decode()
     clock.advance(minutes=10)
-    client.post(f"{url}/pause", data={"reason": "Surgery next week"})
+    client.post(f"{url}/pause", data={"pause-reason": "Surgery next week"})
     clock.advance(minutes=10)
     client.post(f"{url}/resume")
     clock.advance(minutes=10)
@@ -176,7 +176,9 @@ def test_alert_inbox_acknowledge_with_note(
     inbox = client.get("/clinic/alerts").data.decode()
     assert "Crisis help was shown" in inbox
     assert "Needs Call" in inbox
-    client.post(f"/clinic/alerts/{alert.id}/acknowledge", data={"note": "Called; safe, seeing GP."})
+    client.post(
+        f"/clinic/alerts/{alert.id}/acknowledge", data={f"alert-{alert.id}-note": "Called; safe, seeing GP."}
+    )
     after = client.get("/clinic/alerts").data.decode()
     assert "No open alerts." in after
     assert "Called; safe, seeing GP." in after

@@ -41,7 +41,7 @@ def entry_id_from(response: Any) -> int:
 def test_journal_write_read_edit_keeps_revisions(
     client: Any, db: Session, patient: User, clock: FrozenClock
 ) -> None:
-    created = client.post("/journal/new", data={"text": "First words", "key": "k1"})
+    created = client.post("/journal/new", data={"text": "First words", "submission_key": "k1"})
     entry_id = entry_id_from(created)
     page = client.get(f"/journal/{entry_id}").data.decode()
     assert "First words" in page
@@ -56,8 +56,8 @@ def test_journal_write_read_edit_keeps_revisions(
 
 
 def test_journal_double_submit_creates_one_entry(client: Any, db: Session, patient: User) -> None:
-    first = client.post("/journal/new", data={"text": "Only once", "key": "same-key"})
-    second = client.post("/journal/new", data={"text": "Only once", "key": "same-key"})
+    first = client.post("/journal/new", data={"text": "Only once", "submission_key": "same-key"})
+    second = client.post("/journal/new", data={"text": "Only once", "submission_key": "same-key"})
     assert entry_id_from(first) == entry_id_from(second)
     assert len(entries(db)) == 1
 
@@ -65,7 +65,7 @@ def test_journal_double_submit_creates_one_entry(client: Any, db: Session, patie
 def test_journal_two_tabs_second_save_sees_first_and_keeps_both(
     client: Any, db: Session, patient: User
 ) -> None:
-    entry_id = entry_id_from(client.post("/journal/new", data={"text": "Original", "key": "k"}))
+    entry_id = entry_id_from(client.post("/journal/new", data={"text": "Original", "submission_key": "k"}))
     assert (
         client.post(f"/journal/{entry_id}/edit", data={"text": "From tab one", "revision": "1"}).status_code
         == 302
@@ -89,57 +89,51 @@ def test_journal_two_tabs_second_save_sees_first_and_keeps_both(
 
 def test_journal_oversize_entry_refused_with_text_kept(client: Any, db: Session, patient: User) -> None:
     text = "x" * 50_001
-    response = client.post("/journal/new", data={"text": text, "key": "big"})
+    response = client.post("/journal/new", data={"text": text, "submission_key": "big"})
     assert response.status_code == 422
     assert "Entries can be up to 50,000 characters. This one has 50,001." in response.data.decode()
     assert text.encode() in response.data
     assert entries(db) == []
-    assert client.post("/journal/new", data={"text": "y" * 50_000, "key": "ok"}).status_code == 302
+    assert client.post("/journal/new", data={"text": "y" * 50_000, "submission_key": "ok"}).status_code == 302
 
 
-def test_journal_expired_session_saves_text_after_sign_in(
+def test_journal_expired_session_offers_text_back_after_sign_in(
     app: Flask, db: Session, make_patient: Callable[..., User]
 ) -> None:
     patient = make_patient()
     browser = app.test_client()
     with browser.session_transaction() as session:
         session["_user_id"] = f"{patient.id}:0"  # the patient's session, no longer valid (e.g. timed out)
-    response = browser.post("/journal/new", data={"text": LONG_TEXT, "key": "lost?"})
+    response = browser.post("/journal/new", data={"text": LONG_TEXT, "submission_key": "lost?"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/auth/login"
-    assert "your entry is kept" in browser.get("/auth/login").data.decode()
+    assert "what you wrote is kept" in browser.get("/auth/login").data.decode()
     assert entries(db) == []
-    signed_in = browser.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD})
-    assert re.search(r"/journal/\d+$", signed_in.headers["Location"])
-    saved = entries(db)
-    assert len(saved) == 1
-    assert saved[0].text == LONG_TEXT
-    assert saved[0].patient_id == patient.id
-    assert (
-        "The journal entry you were writing is saved."
-        in browser.get(signed_in.headers["Location"]).data.decode()
-    )
-
-
-def test_journal_text_of_unknown_origin_is_offered_back_not_saved(
-    app: Flask, db: Session, make_patient: Callable[..., User]
-) -> None:
-    # With no session at all nobody can tell whose text it is (a page elsewhere could have posted it):
-    # the patient sees it in the form and decides.
-    patient = make_patient()
-    browser = app.test_client()
-    browser.post("/journal/new", data={"text": LONG_TEXT, "key": "k"})
     signed_in = browser.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD})
     assert signed_in.headers["Location"] == "/journal/new"
-    assert entries(db) == []
+    assert entries(db) == []  # offered back, for the patient to check and save
     page = browser.get("/journal/new").data.decode()
-    assert "check it, then press Save" in page
+    assert "check it, then save it" in page
     assert LONG_TEXT.strip() in page
-    key = re.search(r'name="key" type="hidden" value="([^"]+)"', page)
-    assert key
-    assert browser.post("/journal/new", data={"text": LONG_TEXT, "key": key.group(1)}).status_code == 302
+    assert 'value="lost?"' in page  # the same one-time key: saving it twice keeps one entry
+    assert (
+        browser.post("/journal/new", data={"text": LONG_TEXT, "submission_key": "lost?"}).status_code == 302
+    )
     assert [e.text for e in entries(db)] == [LONG_TEXT]
-    assert LONG_TEXT.strip() not in browser.get("/journal/new").data.decode()  # offered once
+    assert LONG_TEXT.strip() not in browser.get("/journal/new").data.decode()  # offered until saved
+
+
+def test_journal_text_without_a_session_is_not_kept(
+    app: Flask, db: Session, make_patient: Callable[..., User]
+) -> None:
+    # With no session at all nobody can tell whose text it is (a page elsewhere could have posted it).
+    patient = make_patient()
+    browser = app.test_client()
+    browser.post("/journal/new", data={"text": LONG_TEXT, "submission_key": "k"})
+    signed_in = browser.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD})
+    assert signed_in.headers["Location"] == "/"
+    assert entries(db) == []
+    assert LONG_TEXT.strip() not in browser.get("/journal/new").data.decode()
 
 
 def test_journal_expired_session_text_not_given_to_another_account(
@@ -149,20 +143,26 @@ def test_journal_expired_session_text_not_given_to_another_account(
     browser = app.test_client()
     with browser.session_transaction() as session:
         session["_user_id"] = f"{writer.id}:0"  # stale: the writer's session version has moved on
-    browser.post("/journal/new", data={"text": "Private words", "key": "k"})
-    browser.post("/auth/login", data={"email": other.email, "password": TEST_PASSWORD})
+    browser.post("/journal/new", data={"text": "Private words", "submission_key": "k"})
+    signed_in = browser.post("/auth/login", data={"email": other.email, "password": TEST_PASSWORD})
+    assert signed_in.headers["Location"] == "/"
+    assert "Private words" not in browser.get("/journal/new").data.decode()
     assert entries(db) == []
 
 
-def test_journal_expired_edit_session_saves_edit_after_sign_in(
+def test_journal_expired_edit_session_offers_the_edit_back_after_sign_in(
     app: Flask, client: Any, db: Session, patient: User
 ) -> None:
-    entry_id = entry_id_from(client.post("/journal/new", data={"text": "Before", "key": "k"}))
+    entry_id = entry_id_from(client.post("/journal/new", data={"text": "Before", "submission_key": "k"}))
     browser = app.test_client()
     with browser.session_transaction() as session:
         session["_user_id"] = f"{patient.id}:0"
     browser.post(f"/journal/{entry_id}/edit", data={"text": "After a long pause", "revision": "1"})
-    browser.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD})
+    signed_in = browser.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD})
+    assert signed_in.headers["Location"] == f"/journal/{entry_id}/edit"
+    page = browser.get(f"/journal/{entry_id}/edit").data.decode()
+    assert "After a long pause" in page
+    assert browser.post(f"/journal/{entry_id}/edit", data={"text": "After a long pause", "revision": "1"})
     assert [e.text for e in entries(db)] == ["After a long pause"]
 
 
@@ -170,7 +170,7 @@ def test_journal_unicode_round_trips_and_html_is_escaped(
     client: Any, db: Session, patient: User, make_therapist: Callable[..., User]
 ) -> None:
     text = "Dolor 😣 — שלום עולם — 痛み\n<script>alert('x')</script> <b>bold</b> \"quotes\" & more"
-    entry_id = entry_id_from(client.post("/journal/new", data={"text": text, "key": "u"}))
+    entry_id = entry_id_from(client.post("/journal/new", data={"text": text, "submission_key": "u"}))
     assert entries(db)[0].text == text
     page = client.get(f"/journal/{entry_id}").data.decode()
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
@@ -195,7 +195,7 @@ def test_journal_share_unshare_as_seen_by_therapist(
     patient = make_patient(therapist)
     login(patient)
     entry_id = entry_id_from(
-        client.post("/journal/new", data={"text": "For my therapist <i>really</i>", "key": "s"})
+        client.post("/journal/new", data={"text": "For my therapist <i>really</i>", "submission_key": "s"})
     )
     therapist_browser = app.test_client()
     with therapist_browser.session_transaction() as session:
@@ -234,7 +234,7 @@ def test_journal_edit_after_read_counts_as_unread_again(
     therapist = make_therapist()
     patient = make_patient(therapist)
     login(patient)
-    entry_id = entry_id_from(client.post("/journal/new", data={"text": "v1", "key": "k"}))
+    entry_id = entry_id_from(client.post("/journal/new", data={"text": "v1", "submission_key": "k"}))
     client.post(f"/journal/{entry_id}/share")
     t = app.test_client()
     with t.session_transaction() as session:
@@ -249,7 +249,9 @@ def test_journal_crisis_words_show_help_and_alert_without_text(
     client: Any, db: Session, patient: User
 ) -> None:
     response = client.post(
-        "/journal/new", data={"text": "Some nights I want to die.", "key": "c"}, follow_redirects=True
+        "/journal/new",
+        data={"text": "Some nights I want to die.", "submission_key": "c"},
+        follow_redirects=True,
     )
     page = response.data.decode()
     assert "You do not have to go through this alone" in page
@@ -263,7 +265,9 @@ def test_journal_crisis_words_show_help_and_alert_without_text(
 
 def test_journal_figure_of_speech_does_not_alert(client: Any, db: Session, patient: User) -> None:
     page = client.post(
-        "/journal/new", data={"text": "I'm dying to try the new walk.", "key": "d"}, follow_redirects=True
+        "/journal/new",
+        data={"text": "I'm dying to try the new walk.", "submission_key": "d"},
+        follow_redirects=True,
     ).data.decode()
     assert "You do not have to go through this alone" not in page
     assert db.scalar(select(func.count(Alert.id))) == 0
@@ -272,7 +276,9 @@ def test_journal_figure_of_speech_does_not_alert(client: Any, db: Session, patie
 def test_journal_delete_restore_and_purge_after_30_days(
     app: Flask, client: Any, db: Session, patient: User, clock: FrozenClock
 ) -> None:
-    entry_id = entry_id_from(client.post("/journal/new", data={"text": "Maybe delete", "key": "x"}))
+    entry_id = entry_id_from(
+        client.post("/journal/new", data={"text": "Maybe delete", "submission_key": "x"})
+    )
     client.post(f"/journal/{entry_id}/share")
     client.post(f"/journal/{entry_id}/delete")
     assert "Maybe delete" not in client.get("/journal/").data.decode()
@@ -293,8 +299,8 @@ def test_journal_delete_restore_and_purge_after_30_days(
 
 def test_journal_filter_by_module_and_search(client: Any, db: Session, patient: User) -> None:
     client.post("/learn/first/intro", data={"submit": "y"})
-    client.post("/journal/new", data={"text": "About my garden and 50% less pain", "key": "a"})
-    client.post("/journal/new", data={"text": "About work stress", "key": "b"})
+    client.post("/journal/new", data={"text": "About my garden and 50% less pain", "submission_key": "a"})
+    client.post("/journal/new", data={"text": "About work stress", "submission_key": "b"})
     assert "garden" in client.get("/journal/?q=GARDEN").data.decode()
     assert "work stress" not in client.get("/journal/?q=garden").data.decode()
     assert "garden" in client.get("/journal/?q=50%25").data.decode()
@@ -305,7 +311,7 @@ def test_journal_filter_by_module_and_search(client: Any, db: Session, patient: 
 
 
 def test_journal_export_markdown_includes_prompts_and_comments(client: Any, patient: User) -> None:
-    client.post("/journal/new", data={"text": "Plain entry", "key": "m"})
+    client.post("/journal/new", data={"text": "Plain entry", "submission_key": "m"})
     markdown = client.get("/journal/export.md")
     assert markdown.headers["Content-Disposition"] == 'attachment; filename="journal.md"'
     assert f"# Journal of {patient.display_name}" in markdown.data.decode()
@@ -324,15 +330,19 @@ def app_config(app_config: dict[str, Any], request: pytest.FixtureRequest) -> di
 def test_journal_expired_csrf_token_keeps_text_and_asks_to_save_again(
     client: Any, db: Session, patient: User
 ) -> None:
-    response = client.post("/journal/new", data={"text": LONG_TEXT, "key": "k", "csrf_token": "expired"})
+    response = client.post(
+        "/journal/new", data={"text": LONG_TEXT, "submission_key": "k", "csrf_token": "expired"}
+    )
     assert response.status_code == 400
     page = response.data.decode()
-    assert "Your text is still here: please press Save again." in page
+    assert "everything you typed is still here: please press the button again." in page
     assert LONG_TEXT.strip() in page
     assert "CSRF" not in page
     assert entries(db) == []
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token
-    saved = client.post("/journal/new", data={"text": LONG_TEXT, "key": "k", "csrf_token": token.group(1)})
+    saved = client.post(
+        "/journal/new", data={"text": LONG_TEXT, "submission_key": "k", "csrf_token": token.group(1)}
+    )
     assert saved.status_code == 302
     assert len(entries(db)) == 1

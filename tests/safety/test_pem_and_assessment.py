@@ -150,7 +150,9 @@ def test_an_invite_can_record_the_assessment(
     therapist = make_therapist()
     staff = app.test_client()
     sign_in(staff, therapist)
-    page = staff.post("/clinic/invites", data={"assessed": "y", "submit": "y"}).data.decode()
+    page = staff.post(
+        "/clinic/invites", data={"assessed": "y", "submit": "y"}, follow_redirects=True
+    ).data.decode()
     token = page.split("/auth/join/")[1].split('"')[0].split("<")[0]
     joined = client.post(
         f"/auth/join/{token}",
