@@ -34,6 +34,8 @@ from course.models import (
 )
 
 PASSWORD = "bench password 123"  # noqa: S105  # nosec B105
+# Staff sign in with a second factor; the bench types this authenticator-app key\'s codes.
+TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCHBE"  # noqa: S105
 BATCH = 5000
 
 
@@ -72,6 +74,7 @@ def seed(
                 "active": True,
                 "session_version": 1,
                 "created_at": now - timedelta(days=400),
+                "totp_secret": None if role == "patient" else TOTP_SECRET,
             }
         )
         return user_id

@@ -11,7 +11,7 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from . import db, keeping, security, sessions
+from . import audit, db, keeping, security, sessions
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .content import ContentError, load_catalog
 from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["course.catalog"] = _load_content(app)
     app.extensions["course.measures"], app.extensions["course.schedule"] = _load_measures(app)
     db.init_app(app)
+    audit.install_append_only()
     login_manager.init_app(app)
     # The staff idle sign-out comes before the CSRF check, so a refused token never shows an idle session's
     # page again (keeping.py runs the view again for a refused token).

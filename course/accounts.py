@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from .models import Role, User, normalise_email
 
@@ -31,26 +32,41 @@ def find_user_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-@cache
-def common_passwords(path: str | None = None) -> frozenset[str]:
-    """The shipped list of common passwords (or a clinic's own list), lowercased."""
-    source = Path(path) if path else Path(__file__).parent / "data" / "common-passwords.txt"
-    lines = source.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+# zxcvbn's scale: 0 (guessable in under a thousand tries) to 4 (very unguessable); 3 is "safely
+# unguessable" against an attacker online and a slow hash offline.
+MIN_STRENGTH = 3
 
 
-def password_problem(password: str, word_list: str | None = None) -> str | None:
-    """Why a new password is not acceptable, or None: too short, too common, or one repeated character."""
+def password_problem(password: str, context: Sequence[str] = ()) -> str | None:
+    """Why a new password is not acceptable, or None. Judged by zxcvbn, which knows common passwords,
+    keyboard patterns, dates and repeats, and is told the person's own name and email (`context`)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if len(set(password)) <= 2 or password.lower() in common_passwords(word_list):
-        return "That password is very common, so it is easy to guess. Please choose another."
-    return None
+    # zxcvbn's cost grows with length; what it measures is settled long before 100 characters.
+    inputs = [part for item in context for part in _words(item)]
+    squeezed = re.sub(r"[^a-z0-9]", "", password.lower())
+    own = [re.sub(r"[^a-z0-9]", "", item.lower().partition("@")[0]) for item in context]
+    if any(len(word) >= 4 and word in squeezed for word in own):
+        return "Please do not build your password from your name or email: they are the first things tried."
+    result = zxcvbn(password[:100], user_inputs=inputs)
+    if result["score"] >= MIN_STRENGTH:
+        return None
+    feedback = result.get("feedback") or {}
+    advice = feedback.get("warning") or "That password would be easy to guess."
+    tips = " ".join(feedback.get("suggestions") or ["Add another word or two. Uncommon words are better."])
+    return f"{advice.rstrip('.')}. {tips}".strip()
+
+
+def _words(value: str) -> list[str]:
+    """A name or email as the words someone might build a password from."""
+    return [word for word in re.split(r"[^a-z0-9]+", value.lower()) if len(word) > 1]
 
 
 def set_password(user: User, password: str, *, enforce_policy: bool = True) -> None:
     """Store a new password hash and sign the account out everywhere else."""
-    problem = password_problem(password) if enforce_policy else None
+    problem = (
+        password_problem(password, (user.display_name or "", user.email or "")) if enforce_policy else None
+    )
     if problem:
         raise AccountError(problem, "password")
     user.password_hash = generate_password_hash(password)
@@ -62,13 +78,15 @@ def create_user(
     *,
     email: str,
     display_name: str,
-    password: str,
     role: Role,
     timezone: str,
     now: datetime,
+    password: str | None = None,
+    password_hash: str | None = None,
     enforce_policy: bool = True,
 ) -> User:
-    """Create an account; the email must not be taken (in any case)."""
+    """Create an account with a password (checked against the policy) or a hash made earlier (a sign-up
+    confirmed by email); the email must not be taken (in any case)."""
     if find_user_by_email(db, email) is not None:
         raise AccountError("An account with this email already exists.", "email")
     user = User(
@@ -82,7 +100,11 @@ def create_user(
         # Replaced by set_password on the next line.
         password_hash="",  # nosec B106
     )
-    set_password(user, password, enforce_policy=enforce_policy)
+    if password_hash is not None:
+        user.password_hash = password_hash
+        user.session_version = 1
+    else:
+        set_password(user, password or "", enforce_policy=enforce_policy)
     db.add(user)
     db.flush()
     return user

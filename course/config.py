@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,14 @@ DEFAULTS: dict[str, Any] = {
     "COURSE_LOGIN_LIMIT_ADDRESS": "30 per minute; 200 per hour",
     # Therapists and admins are signed out after this many idle minutes (patients are not: they write long).
     "COURSE_STAFF_IDLE_MINUTES": 30,
-    # A file of common passwords to refuse, not a password.
-    "COURSE_PASSWORD_LIST": None,  # nosec B105
+    # The absolute end of a sign-in, however active: staff, and patients (who may keep theirs on a device).
+    "COURSE_STAFF_SESSION_HOURS": 12,
+    "COURSE_PATIENT_SESSION_DAYS": 30,
+    # One password-reset email per account every so many minutes, whoever asks; reset requests per address.
+    "COURSE_RESET_EMAIL_MINUTES": 5,
+    "COURSE_RESET_LIMIT_ADDRESS": "10 per hour",
+    # Second-factor codes tried, per account (and per address: COURSE_LOGIN_LIMIT_ADDRESS).
+    "COURSE_CODE_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
     "COURSE_DELETION_GRACE_DAYS": 14,
     # What a person posted after their session ended is kept this long for them to sign in and save it.
     "COURSE_KEPT_TEXT_HOURS": 24,
@@ -81,6 +88,9 @@ _INT_KEYS = {
     "COURSE_STAFF_IDLE_MINUTES",
     "COURSE_DELETION_GRACE_DAYS",
     "COURSE_KEPT_TEXT_HOURS",
+    "COURSE_STAFF_SESSION_HOURS",
+    "COURSE_PATIENT_SESSION_DAYS",
+    "COURSE_RESET_EMAIL_MINUTES",
 }
 _ENV_EXTRA = ("RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
 _BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
@@ -125,6 +135,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or COURSE_ENV=development "
                 "for a local trial)."
             )
+    # A patient who keeps their sign-in on a device keeps its cookie this long; the server ends it then too.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=int(app.config["COURSE_PATIENT_SESSION_DAYS"]))
     if app.config["MAIL_BACKEND"] is None:
         app.config["MAIL_BACKEND"] = "smtp" if app.config["MAIL_SERVER"] else "outbox"
 

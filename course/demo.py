@@ -23,8 +23,10 @@ from .learn.services import program_for, save_step
 from .measures import Measure, Schedule, occurrences
 from .models import CheckIn, Enrollment, OverrideKind, Role, User
 
-# The documented demo password.
+# The documented demo password, and the demo staff's authenticator-app key (README.md): public on purpose,
+# like all demo data, which is refused outside development.
 PASSWORD = "demo-password"  # noqa: S105  # nosec B105
+STAFF_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"  # noqa: S105  # nosec B105
 TIMEZONE = "America/Denver"
 
 
@@ -68,6 +70,8 @@ def _account(db: Session, email: str, name: str, role: Role, now: datetime) -> t
         now=now,
         enforce_policy=False,
     )
+    if role != Role.PATIENT:
+        user.totp_secret = STAFF_TOTP_SECRET  # staff sign in with a second factor; this one is in the README
     return user, True
 
 

@@ -8,11 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
-from .accounts import AccountError, create_user
-from .models import Enrollment, Invite, OverrideKind, ProgramOverride, Role, User
+from .accounts import AccountError, create_user, find_user_by_email
+from .models import (
+    Enrollment,
+    Invite,
+    OverrideKind,
+    PendingJoin,
+    ProgramOverride,
+    Role,
+    User,
+    normalise_email,
+)
 
 InviteStatus = Literal["ok", "used", "expired", "unknown"]
 
@@ -72,28 +82,73 @@ def look_up_invite(db: Session, token: str, now: datetime) -> InviteLookup:
     return InviteLookup("ok", invite)
 
 
-def accept_invite(
+JOIN_CONFIRM_HOURS = 48
+
+
+@dataclass(frozen=True)
+class JoinStarted:
+    """A sign-up waiting for its email to be confirmed: the token for the link, and whether the email
+    already belongs to an account (the email then says so instead; the page never does)."""
+
+    token: str
+    email: str
+    account_exists: bool
+
+
+def start_join(
     db: Session,
-    token: str,
+    invite: Invite,
     *,
     email: str,
     display_name: str,
     password: str,
     timezone: str,
     now: datetime,
-) -> User:
-    """Create the patient's account and enrollment from a valid invite, and use the invite up."""
-    found = look_up_invite(db, token, now)
-    if found.status != "ok" or found.invite is None:
+) -> JoinStarted:
+    """Keep a sign-up until its email is confirmed. The same work is done whether or not the email is taken
+    (the password is hashed either way), so the answer's timing tells nothing."""
+    password_hash = generate_password_hash(password)
+    exists = find_user_by_email(db, email) is not None
+    token = secrets.token_urlsafe(24)
+    if not exists:
+        db.add(
+            PendingJoin(
+                token_hash=_hash_token(token),
+                invite_id=invite.id,
+                email=normalise_email(email),
+                display_name=display_name.strip(),
+                password_hash=password_hash,
+                timezone=timezone,
+                created_at=now,
+            )
+        )
+        db.flush()
+    return JoinStarted(token, normalise_email(email), exists)
+
+
+def pending_join(db: Session, token: str, now: datetime) -> PendingJoin | None:
+    """A sign-up waiting for confirmation, while its link is fresh and its invite still usable."""
+    found = db.scalar(select(PendingJoin).where(PendingJoin.token_hash == _hash_token(token)))
+    if found is None or found.created_at <= now - timedelta(hours=JOIN_CONFIRM_HOURS):
+        return None
+    invite = db.get(Invite, found.invite_id)
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    return found
+
+
+def finish_join(db: Session, join: PendingJoin, now: datetime) -> User:
+    """The email is confirmed: create the patient's account and enrollment, and use the invite up."""
+    invite = db.get(Invite, join.invite_id)
+    if invite is None:
         raise AccountError("This invitation link can no longer be used.")
-    invite = found.invite
     patient = create_user(
         db,
-        email=email,
-        display_name=display_name,
-        password=password,
+        email=join.email,
+        display_name=join.display_name,
+        password_hash=join.password_hash,
         role=Role.PATIENT,
-        timezone=timezone,
+        timezone=join.timezone,
         now=now,
     )
     # Marking the invite used in the same statement as the check makes a second, concurrent use fail.
@@ -105,6 +160,8 @@ def accept_invite(
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise AccountError("This invitation link has just been used.")
+    # Other sign-ups waiting on this invite cannot be confirmed any more.
+    db.execute(delete(PendingJoin).where(PendingJoin.invite_id == invite.id))
     db.add(
         Enrollment(
             patient_id=patient.id,

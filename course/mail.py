@@ -11,7 +11,8 @@ from email.policy import SMTP
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import after_this_request, current_app
+from werkzeug.wrappers import Response
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,18 @@ def _send_smtp(message: EmailMessage) -> None:
         if config["MAIL_USERNAME"]:
             server.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         server.send_message(message)
+
+
+def send_mail_after_response(to: str, subject: str, body: str) -> None:
+    """Send once the response has gone out: a page that must answer the same whether or not an account
+    exists (reset, join) must not take longer when it sends an email."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # documented LocalProxy API
+
+    @after_this_request
+    def send_later(response: Response) -> Response:
+        def send() -> None:
+            with app.app_context():
+                send_mail(to, subject, body)
+
+        response.call_on_close(send)
+        return response

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -65,6 +66,10 @@ class User(Base):
     deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
     # A patient's request to delete all their data; an admin completes it after a grace period.
     deletion_requested_at: Mapped[datetime | None] = mapped_column(default=None)
+    # An authenticator app's shared secret (base32), and the last time step a code was accepted for, so a
+    # code is never accepted twice. Staff must have a second factor; patients may.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
 
     # Joined: nearly every patient page needs the enrollment, so it comes with the user in one query.
     enrollment: Mapped[Enrollment | None] = relationship(
@@ -135,6 +140,22 @@ class Invite(Base):
 
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
     patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
+
+
+class PendingJoin(Base):
+    """A patient's sign-up through an invite, waiting for them to confirm their email. The page answers the
+    same whether or not the email already has an account; the email says which."""
+
+    __tablename__ = "pending_joins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=system_now, index=True)
 
 
 class Enrollment(Base):
@@ -439,19 +460,68 @@ class MeasureResponse(Base):
 
 
 class AuditEvent(Base):
-    """Who saw or changed what about which patient, and when. Kept even when the data itself is deleted."""
+    """Who saw or changed what about which patient, and when. Append-only (course/audit.py refuses updates
+    and deletes); the ids are plain values, not foreign keys, so deleting a person keeps the trail."""
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=system_now, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, index=True)
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
+    # Read-only views of the people, while they exist.
+    actor: Mapped[User | None] = relationship(
+        primaryjoin="foreign(AuditEvent.actor_id) == User.id", viewonly=True
+    )
+    patient: Mapped[User | None] = relationship(
+        primaryjoin="foreign(AuditEvent.patient_id) == User.id", viewonly=True
+    )
+
+
+class SignIn(Base):
+    """One signed-in browser: what makes its session cookie valid. Signing out, idle sign-out, a password
+    change or a deactivation deletes it, and a cookie whose sign-in is gone is refused."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random token the session cookie carries.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=system_now)
+    # The absolute end, whatever the activity: staff 12 hours, patients a configured number of days.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Passkey(Base):
+    """A WebAuthn credential (a passkey) a person registered as their second factor."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(100), default="Passkey")
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RecoveryCode(Base):
+    """One of ten single-use codes for signing in without the second factor; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class SentMessage(Base):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, flash, g, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from . import clock, sessions
+from . import clock, sessions, signins
+from .auth.flow import sign_out
+from .db import get_db
 from .extensions import login_manager
 
 SEEN_RESOLUTION_SECONDS = 60
@@ -49,24 +51,25 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def staff_idle_timeout() -> Response | None:
-        """Sign therapists and admins out after a configurable idle time; note activity otherwise."""
-        if request.endpoint in sessions.UNTOUCHED_ENDPOINTS:
+        """Sign therapists and admins out after a configurable idle time; note activity at most once a
+        minute (the session cookie's `_seen`, and the sign-in's last use on the server)."""
+        if request.endpoint in sessions.UNTOUCHED_ENDPOINTS or not current_user.is_authenticated:
             return None
-        if not current_user.is_authenticated or current_user.is_patient:
-            return None  # patients are not timed out (they write long entries); their session stays unchanged
-        now = clock.now().timestamp()
+        now = clock.now()
         last = session.get("_seen")
-        limit = int(app.config["COURSE_STAFF_IDLE_MINUTES"]) * 60
-        if isinstance(last, (int, float)) and now - last > limit:
-            g.ended_user_id = current_user.id  # whose session ended: what they were posting is kept for them
-            logout_user()
-            session.clear()
-            flash("You were signed out after a period without activity. Please sign in again.", "info")
-            if request.method == "POST":
-                response: Response = login_manager.unauthorized()
-                return response
-            return redirect(url_for("auth.login", next=request.full_path))
-        if not isinstance(last, (int, float)) or now - last >= SEEN_RESOLUTION_SECONDS:
+        if not current_user.is_patient:  # patients are not timed out: they write long entries
+            limit = int(app.config["COURSE_STAFF_IDLE_MINUTES"]) * 60
+            if isinstance(last, (int, float)) and now.timestamp() - last > limit:
+                user = current_user._get_current_object()
+                g.ended_user_id = user.id  # whose session ended: what they were posting is kept for them
+                sign_out(user, why="idle_sign_out")
+                flash("You were signed out after a period without activity. Please sign in again.", "info")
+                if request.method == "POST":
+                    response: Response = login_manager.unauthorized()
+                    return response
+                return redirect(url_for("auth.login", next=request.full_path))
+        if not isinstance(last, (int, float)) or now.timestamp() - last >= SEEN_RESOLUTION_SECONDS:
             # At most once a minute: each write sends a new signed cookie; the limit is counted in minutes.
-            session["_seen"] = int(now)
+            session["_seen"] = int(now.timestamp())
+            signins.seen(get_db(), session.get(signins.TOKEN_KEY), now)
         return None

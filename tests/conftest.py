@@ -5,25 +5,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
+from flask import session as flask_session
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 
-from course import create_app
+from course import create_app, signins
 from course.clock import FrozenClock
 from course.db import Base, dispose
 from course.models import Enrollment, Role, User
 
 FIXTURE_PROGRAM = Path(__file__).parent / "fixtures" / "program"
 TEST_PASSWORD = "correct horse battery"
+# Staff made by the factories have this authenticator-app key; `sign_in_through_pages` types its codes.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # A cheap hash for accounts made by factories; the real scrypt path is tested in tests/app/test_auth.py.
 _FAST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
 START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # a Monday afternoon
@@ -91,11 +96,21 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     }
 
 
+class BufferedClient(FlaskClient):
+    """Flask's test client, reading each response to its end and closing it, as a server does: work the
+    app leaves for after the response (an email sent once the page has gone) happens before the test goes
+    on."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any], clock: FrozenClock) -> Iterator[Flask]:
     """The application on a clean database with the frozen clock."""
     application = create_app(app_config)
     application.extensions["course.clock"] = clock
+    application.test_client_class = BufferedClient
     yield application
     dispose(application)
     _empty_tables(app_config["DATABASE_URL"])
@@ -144,6 +159,7 @@ def make_user(db: Session, clock: FrozenClock) -> Callable[..., User]:
             active=active,
             session_version=1,
             created_at=clock(),
+            totp_secret=None if role == Role.PATIENT else TEST_TOTP_SECRET,
         )
         db.add(user)
         db.commit()
@@ -201,18 +217,61 @@ def make_patient(
     return make
 
 
+def sign_in_token(app: Flask, user: User) -> str:
+    """A sign-in recorded on the server for the user (lasting beyond any test: tests/security tests the real
+    lifetimes); its token is what a session cookie carries."""
+    with app.extensions["course.sessionmaker"]() as db:
+        token = signins.start(
+            db, user, device="Test browser", now=app.extensions["course.clock"](), lasts=timedelta(days=3650)
+        )
+        db.commit()
+    return token
+
+
+@contextmanager
+def signed_in_request(app: Flask, user: User, *args: Any, **kwargs: Any) -> Iterator[None]:
+    """`app.test_request_context(...)` whose session carries a sign-in of the user (for the user loader)."""
+    token = sign_in_token(app, user)
+    with app.test_request_context(*args, **kwargs):
+        flask_session[signins.TOKEN_KEY] = token
+        yield
+
+
+def sign_in_as(app: Flask, client: FlaskClient, user: User) -> None:
+    """Sign a user in on a test client as a finished sign-in leaves it: a sign-in recorded on the server and
+    its token in the session."""
+    now = app.extensions["course.clock"]()
+    token = sign_in_token(app, user)
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session[signins.TOKEN_KEY] = token
+        session["_seen"] = int(now.timestamp())
+
+
 @pytest.fixture
-def login(client: FlaskClient) -> Callable[[User], None]:
-    """Sign a user in on the test client (through the session, as Flask-Login would)."""
-
-    def sign_in(user: User) -> None:
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-
-    return sign_in
+def login(app: Flask, client: FlaskClient) -> Callable[[User], None]:
+    """Sign a user in on the test client (through the session, as a finished sign-in would)."""
+    return lambda user: sign_in_as(app, client, user)
 
 
 def days(n: float) -> timedelta:
     """Shorthand for timedelta(days=n)."""
     return timedelta(days=n)
+
+
+def totp_code(clock: FrozenClock, secret: str = TEST_TOTP_SECRET) -> str:
+    """The authenticator app's code now."""
+    return pyotp.TOTP(secret).at(clock())
+
+
+def sign_in_through_pages(
+    client: FlaskClient, user: User, clock: FrozenClock, password: str = TEST_PASSWORD, **extra: Any
+) -> Any:
+    """Sign in as a person does: the password, then (for staff) the authenticator app's code. The clock
+    moves on 30 seconds first, since a code is accepted once. Returns the last response."""
+    response = client.post("/auth/login", data={"email": user.email, "password": password, **extra})
+    if response.status_code == 302 and response.headers["Location"] == "/auth/verify":
+        clock.advance(seconds=30)
+        response = client.post("/auth/verify", data={"code": totp_code(clock)})
+    return response

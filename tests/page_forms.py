@@ -67,8 +67,8 @@ class _Parser(HTMLParser):
                 if "checked" in a:
                     form.checked[name].append(a.get("value", "on"))
                 return
-            if kind == "password":
-                form.passwords.append(name)
+            if kind == "password" or a.get("autocomplete") == "one-time-code":
+                form.passwords.append(name)  # a credential, not words: a password or a one-time code
                 return
             form.fields[name] = a.get("value", "")
             if kind in FREE_TEXT_INPUTS:

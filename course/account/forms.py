@@ -37,3 +37,12 @@ class DeleteRequestForm(BaseForm):
         validators=[InputRequired("Please tick the box to confirm.")],
     )
     submit = SubmitField("Ask for my data to be deleted")
+
+
+class TurnOffFactorsForm(BaseForm):
+    """A patient turns off the second step of signing in, with their password."""
+
+    current = PasswordField(
+        "Your password", validators=[InputRequired("Please enter your password."), Length(max=200)]
+    )
+    submit = SubmitField("Turn off the second step")

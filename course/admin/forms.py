@@ -43,3 +43,14 @@ class AuditFilterForm(BaseForm):
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
     submit = SubmitField("Show")
+
+
+class ResetFactorForm(KeyedForm):
+    """Why a staff member's second factor is reset: kept in the audit trail."""
+
+    reason = StringField(
+        "Why are you resetting it?",
+        description="For example: they lost their phone, and you spoke to them on the phone today.",
+        validators=[InputRequired("Please say why: the audit trail keeps it."), Length(max=300)],
+    )
+    submit = SubmitField("Reset their second step")

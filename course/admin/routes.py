@@ -14,15 +14,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import clock
+from .. import clock, signins
 from ..access import role_required
 from ..account.services import delete_patient, deletion_due
 from ..accounts import AccountError, create_user, set_active
+from ..audit import record, record_views
+from ..auth.flow import tell_about_change
 from ..db import get_db
 from ..forms import EmptyForm
 from ..models import AuditEvent, Enrollment, Role, User
+from ..second_factor import remove_all
 from . import bp
-from .forms import AuditFilterForm, TherapistForm
+from .forms import AuditFilterForm, ResetFactorForm, TherapistForm
 
 
 @bp.get("/")
@@ -36,7 +39,10 @@ def therapists() -> str:
         ).all()
     )
     people = db.scalars(select(User).where(User.role == Role.THERAPIST).order_by(User.display_name)).all()
-    return render_template("admin/therapists.html", therapists=people, counts=counts, action_form=EmptyForm())
+    admins = db.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.display_name)).all()
+    return render_template(
+        "admin/therapists.html", therapists=people, admins=admins, counts=counts, action_form=EmptyForm()
+    )
 
 
 @bp.route("/therapists/new", methods=["GET", "POST"])
@@ -60,7 +66,12 @@ def new_therapist() -> BaseResponse | tuple[str, int]:
             getattr(form, exc.field or "email").errors.append(str(exc))
             status = 422
         else:
-            flash(f"{user.display_name} can now sign in as a therapist.", "success")
+            record(get_db(), current_user, None, "add_therapist", now=clock.now(), therapist_id=user.id)
+            flash(
+                f"{user.display_name} can now sign in as a therapist. At their first sign-in they set up a "
+                "second step.",
+                "success",
+            )
             return redirect(url_for(".therapists"))
     elif form.is_submitted():
         status = 422
@@ -77,6 +88,9 @@ def set_therapist_active(user_id: int, action: str) -> BaseResponse:
         abort(404)
     if EmptyForm().validate_on_submit():
         set_active(user, action == "reactivate", clock.now())
+        if action == "deactivate":
+            signins.end_all(db, user.id)
+        record(db, current_user, None, f"{action}_therapist", now=clock.now(), therapist_id=user.id)
         verb = "can sign in again" if action == "reactivate" else "can no longer sign in"
         flash(f"{user.display_name} {verb}.", "success")
     return redirect(url_for(".therapists"))
@@ -107,8 +121,17 @@ def audit() -> tuple[str, int]:
     """The audit trail: who saw or changed what about which patient, with filters."""
     form = AuditFilterForm(request.args)
     valid = form.validate()
-    events = get_db().scalars(_audit_query(form).limit(500)).all() if valid else []
-    return render_template("admin/audit.html", form=form, events=events), 200 if valid else 422
+    db = get_db()
+    events = db.scalars(_audit_query(form).limit(500)).all() if valid else []
+    page = render_template("admin/audit.html", form=form, events=events)
+    shown = [event.patient_id for event in events if event.patient_id is not None]
+    record_views(db, current_user, "view_audit", shown, now=clock.now(), filters=_filters(form))
+    return page, 200 if valid else 422
+
+
+def _filters(form: AuditFilterForm) -> dict[str, str]:
+    """The filters an admin used, for the audit trail's own record of who read it."""
+    return {f.name: str(f.data) for f in form if f.name != "submit" and f.data not in (None, "")}
 
 
 @bp.get("/audit.csv")
@@ -121,7 +144,11 @@ def audit_csv() -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["at_utc", "actor", "patient_id", "action", "detail"])
-    for event in get_db().scalars(_audit_query(form)):
+    db = get_db()
+    events = db.scalars(_audit_query(form)).all()
+    shown = [event.patient_id for event in events if event.patient_id is not None]
+    record_views(db, current_user, "export_audit", shown, now=clock.now(), filters=_filters(form))
+    for event in events:
         writer.writerow(
             [
                 event.at.isoformat(),
@@ -150,13 +177,15 @@ def deletions() -> str:
         )
         .all()
     )
-    return render_template(
+    page = render_template(
         "admin/deletions.html",
         people=people,
         due=lambda u: deletion_due(u, grace),
         now=clock.now(),
         form=EmptyForm(),
     )
+    record_views(get_db(), current_user, "view_deletions", [p.id for p in people], now=clock.now())
+    return page
 
 
 @bp.post("/deletions/<int:user_id>")
@@ -181,3 +210,35 @@ def complete_deletion(user_id: int) -> BaseResponse:
         else:
             flash("The patient's data is deleted. The audit trail records that this happened.", "success")
     return redirect(url_for(".deletions"))
+
+
+@bp.route("/staff/<int:user_id>/second-factor", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reset_second_factor(user_id: int) -> BaseResponse | tuple[str, int]:
+    """Reset a staff member's second factor (a lost phone): with a reason, audited; they set up a new one at
+    their next sign-in, every sign-in of theirs ends, and they are told by email."""
+    db = get_db()
+    person = db.get(User, user_id)
+    if person is None or person.is_patient or person.id == current_user.id:
+        abort(404)
+    form = ResetFactorForm()
+    if form.validate_on_submit():
+        now = clock.now()
+        remove_all(db, person)
+        signins.end_all(db, person.id)
+        record(
+            db,
+            current_user,
+            None,
+            "reset_second_factor",
+            now=now,
+            staff_id=person.id,
+            reason=form.reason.data,
+        )
+        tell_about_change(
+            person, "Your second step was reset", "an admin reset the second step of your sign-in"
+        )
+        flash(f"{person.display_name} will set up a new second step at their next sign-in.", "success")
+        return redirect(url_for(".therapists"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/reset_factor.html", person=person, form=form), status

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 # Importing the views and the user loader registers them.
-from . import routes, session  # noqa: E402, F401
+from . import factors, passkeys, routes, session  # noqa: E402, F401

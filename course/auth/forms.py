@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import available_timezones
 
-from flask import current_app
 from wtforms import (
     BooleanField,
     EmailField,
@@ -28,8 +27,12 @@ def timezone_choices() -> list[SelectChoice]:
     return choices((name, name.replace("_", " ")) for name in zones)
 
 
-def _new_password(_form: BaseForm, field: PasswordField) -> None:
-    problem = password_problem(field.data or "", current_app.config.get("COURSE_PASSWORD_LIST"))
+def _new_password(form: BaseForm, field: PasswordField) -> None:
+    """The password's strength, judged with the person's name and email (from the form, or set by the view
+    as `password_context`) as things an attacker would try first."""
+    context = [str(form[name].data or "") for name in ("display_name", "email") if name in form]
+    context += list(getattr(form, "password_context", ()))
+    problem = password_problem(field.data or "", context)
     if problem:
         raise ValidationError(problem)
 
@@ -48,7 +51,10 @@ class LoginForm(BaseForm):
     password = PasswordField(
         "Password", validators=[InputRequired("Please enter your password."), Length(max=200)]
     )
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField(
+        "Keep me signed in on this device",
+        description="For patients. Staff are always signed out after 12 hours, or 30 minutes idle.",
+    )
     submit = SubmitField("Sign in")
 
 
@@ -105,3 +111,24 @@ class JoinForm(NewPasswordFields):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
+
+
+class CodeForm(BaseForm):
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        validators=[InputRequired("Please type the code."), Length(max=40)],
+    )
+    submit = SubmitField("Continue")
+
+
+class TotpSetupForm(BaseForm):
+    """Confirm an authenticator app by typing the code it shows."""
+
+    code = StringField(
+        "The 6-digit code the app shows",
+        validators=[InputRequired("Please type the code the app shows."), Length(max=20)],
+    )
+    submit = SubmitField("Turn it on")

@@ -1,37 +1,38 @@
-"""Views for accounts: sign in and out, reset a password, join through an invite."""
+"""Views for accounts: sign in and out, reset a password, join through an invite. The second factor's
+views are in factors.py; the steps of signing in in flow.py."""
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from .. import clock
+from .. import clock, signins
 from ..accounts import AccountError, authenticate, find_user_by_email, make_reset_token, set_password
 from ..accounts import user_for_reset_token as _user_for_reset_token
+from ..audit import record, record_failure
 from ..db import get_db
-from ..enrollment import accept_invite, look_up_invite
+from ..enrollment import (
+    JOIN_CONFIRM_HOURS,
+    JoinStarted,
+    finish_join,
+    look_up_invite,
+    pending_join,
+    start_join,
+)
 from ..extensions import limiter
 from ..forms import EmptyForm
-from ..keeping import KEPT_SESSION_KEY, claim_kept
-from ..mail import send_mail
+from ..mail import send_mail_after_response
+from ..models import SentMessage, User
 from . import bp
+from .flow import after_password, complete, safe_next, sign_out, tell_about_change
 from .forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
-
-
-def safe_next(target: str | None) -> str | None:
-    """A `next` URL only when it stays on this host."""
-    if not target:
-        return None
-    joined = urlsplit(urljoin(request.host_url, target))
-    if joined.scheme in ("http", "https") and joined.netloc == urlsplit(request.host_url).netloc:
-        path = joined.path or "/"
-        if path.startswith("//"):
-            return None
-        return path + (f"?{joined.query}" if joined.query else "")
-    return None
 
 
 def _typed_email() -> str:
@@ -54,22 +55,20 @@ def _failed(response: Response) -> bool:
     lambda: current_app.config["COURSE_LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed
 )
 def login() -> Response | tuple[str, int]:
-    """Sign in with email and password."""
+    """Sign in with email and password; a second factor follows when the person has one (staff must)."""
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(get_db(), form.email.data, form.password.data)
+        db = get_db()
+        user = authenticate(db, form.email.data, form.password.data)
         if user is not None:
-            kept = session.pop(KEPT_SESSION_KEY, None)
-            session.clear()  # nothing from before sign-in carries over into the signed-in session
-            login_user(user, remember=bool(form.remember.data))
-            page = claim_kept(get_db(), kept, user.id, clock.now())
-            if page is not None:
-                flash("Welcome back. What you were writing is below: check it, then save it.", "info")
-                return redirect(safe_next(page) or url_for("index"))
-            return redirect(safe_next(request.args.get("next")) or url_for("index"))
+            return after_password(user, remember=bool(form.remember.data), next_url=request.args.get("next"))
+        attempted = find_user_by_email(db, form.email.data or "")
+        if attempted is not None:
+            who = attempted.id if attempted.is_patient else None
+            record_failure(sessions(), attempted, who, "sign_in_failed", now=clock.now())
         form.password.errors = ["That email and password do not match an active account. Please try again."]
         status = 422
     elif form.is_submitted():
@@ -79,26 +78,49 @@ def login() -> Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out (a POST with a CSRF token, so a link elsewhere cannot sign anyone out)."""
+    """Sign out (a POST with a CSRF token, so a link elsewhere cannot sign anyone out): the sign-in ends on
+    the server too, so a copy of the cookie no longer works."""
     form = EmptyForm()
-    if form.validate_on_submit():
-        logout_user()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        sign_out(current_user._get_current_object(), why="sign_out")
         flash("You are signed out.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.login"))
+
+
+def sessions() -> Any:
+    """The app's session factory, for audit events that must outlive a failed request."""
+    return current_app.extensions["course.sessionmaker"]
+
+
+def _reset_email_allowed(db: Session, user: User, now: datetime) -> bool:
+    """One reset email per account per few minutes, however many addresses ask: the first request in each
+    window claims its key in `sent_messages` (the table that makes every email go out once)."""
+    minutes = int(current_app.config["COURSE_RESET_EMAIL_MINUTES"])
+    window = int(now.timestamp()) // (minutes * 60)
+    try:
+        with db.begin_nested():
+            db.add(SentMessage(key=f"reset:{user.id}:{window}", user_id=user.id, kind="reset", sent_at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(lambda: str(current_app.config["COURSE_RESET_LIMIT_ADDRESS"]), methods=["POST"])
 def reset_request() -> Response | tuple[str, int]:
-    """Ask for a password-reset link; the answer is the same whether or not the email exists."""
+    """Ask for a password-reset link. The answer is the same, in the same time, whether or not the email
+    has an account: the email goes out after the response."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = find_user_by_email(get_db(), form.email.data)
-        if user is not None and user.active:
-            hours = int(current_app.config["COURSE_RESET_HOURS"])
-            token = make_reset_token(user, current_app.config["SECRET_KEY"], now=clock.now(), hours=hours)
+        db = get_db()
+        now = clock.now()
+        user = find_user_by_email(db, form.email.data)
+        hours = int(current_app.config["COURSE_RESET_HOURS"])
+        if user is not None and user.active and _reset_email_allowed(db, user, now):
+            token = make_reset_token(user, current_app.config["SECRET_KEY"], now=now, hours=hours)
             link = urljoin(current_app.config["COURSE_BASE_URL"], url_for("auth.reset_password", token=token))
-            send_mail(
+            record(db, user, user.id if user.is_patient else None, "reset_requested", now=now)
+            send_mail_after_response(
                 user.email,
                 "Reset your password",
                 f"Hello {user.display_name},\n\n"
@@ -113,15 +135,23 @@ def reset_request() -> Response | tuple[str, int]:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Response | tuple[str, int]:
-    """Choose a new password from an emailed link (expiring, single use)."""
+    """Choose a new password from an emailed link (expiring, single use). Every sign-in ends; signing in
+    again asks for the second factor as always, so a reset link alone never opens an account."""
     db = get_db()
-    user = _user_for_reset_token(db, token, current_app.config["SECRET_KEY"], now=clock.now())
+    now = clock.now()
+    user = _user_for_reset_token(db, token, current_app.config["SECRET_KEY"], now=now)
     if user is None:
         return render_template("auth/link_invalid.html", kind="reset"), 410
     form = ResetPasswordForm()
+    form.password_context = (user.display_name, user.email)
     if form.validate_on_submit():
         set_password(user, form.password.data)
-        logout_user()
+        signins.end_all(db, user.id)
+        record(db, user, user.id if user.is_patient else None, "reset_password", now=now)
+        tell_about_change(user, "Your password was changed", "your password was changed with a reset link")
+        if current_user.is_authenticated:
+            session.clear()
+            logout_user()
         flash("Your password is changed. Please sign in with it.", "success")
         return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
@@ -130,15 +160,17 @@ def reset_password(token: str) -> Response | tuple[str, int]:
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
 def join(token: str) -> Response | tuple[str, int]:
-    """A patient creates their account from their therapist's invite."""
+    """A patient signs up from their therapist's invite; their email is confirmed before the account exists.
+    The page answers the same whether or not the email has an account (the email says which)."""
     db = get_db()
     now = clock.now()
     found = look_up_invite(db, token, now)
     if found.status != "ok" or found.invite is None:
         return render_template("auth/link_invalid.html", kind="invite", status=found.status), 410
-    if current_user.is_authenticated:
-        logout_user()
     invite = found.invite
+    if current_user.is_authenticated:
+        # Opening a link changes nothing: signing out is a button (a POST).
+        return render_template("auth/join_signed_in.html", invite=invite, action_form=EmptyForm()), 200
     form = JoinForm(
         data=None
         if request.method == "POST"
@@ -150,27 +182,58 @@ def join(token: str) -> Response | tuple[str, int]:
     )
     status = 200
     if form.validate_on_submit():
-        try:
-            patient = accept_invite(
-                db,
-                token,
-                email=form.email.data,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                timezone=form.timezone.data,
-                now=now,
-            )
-        except AccountError as exc:
-            field = getattr(form, exc.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, str(exc)]
-            else:
-                flash(str(exc), "error")
-            status = 422
-        else:
-            login_user(patient)
-            flash("Welcome. Your program has started.", "success")
-            return redirect(url_for("learn.home"))
-    elif form.is_submitted():
+        started = start_join(
+            db,
+            invite,
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+            timezone=form.timezone.data,
+            now=now,
+        )
+        _send_join_email(started, form.display_name.data or "")
+        return render_template("auth/join_sent.html", email=started.email), 200
+    if form.is_submitted():
         status = 422
     return render_template("auth/join.html", form=form, therapist=invite.therapist, invite=invite), status
+
+
+def _send_join_email(started: JoinStarted, name: str) -> None:
+    base = current_app.config["COURSE_BASE_URL"]
+    if started.account_exists:
+        login = urljoin(base, url_for("auth.login"))
+        reset = urljoin(base, url_for("auth.reset_request"))
+        body = (
+            f"Hello,\n\nSomeone used this email address to join the pain program, but it already has an "
+            f"account. If that was you, sign in here:\n\n{login}\n\nIf you have forgotten your password, "
+            f"ask for a new one here:\n\n{reset}\n\nIf it was not you, you can ignore this email.\n"
+        )
+    else:
+        link = urljoin(base, url_for("auth.join_confirm", token=started.token))
+        body = (
+            f"Hello {name},\n\nTo start the pain program, confirm your email by opening this link (it works "
+            f"once, within {JOIN_CONFIRM_HOURS} hours):\n\n{link}\n\n"
+            "If you did not ask to join, you can ignore this email.\n"
+        )
+    send_mail_after_response(started.email, "Confirm your email to start the program", body)
+
+
+@bp.route("/join/confirm/<token>", methods=["GET", "POST"])
+def join_confirm(token: str) -> Response | tuple[str, int]:
+    """The link from the confirmation email: a button creates the account and signs the patient in."""
+    db = get_db()
+    now = clock.now()
+    pending = pending_join(db, token, now)
+    if pending is None:
+        return render_template("auth/link_invalid.html", kind="join"), 410
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            patient = finish_join(db, pending, now)
+        except AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("auth/link_invalid.html", kind="join"), 410
+        response = complete(patient, remember=False, next_url=url_for("learn.home"), how="join")
+        flash("Welcome. Your program has started.", "success")
+        return response
+    return render_template("auth/join_confirm.html", pending=pending, form=form), 200

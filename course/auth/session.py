@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import (
     CompoundSelect,
     Select,
+    and_,
     bindparam,
     cast,
     literal_column,
@@ -33,9 +34,18 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import NullType
 
 from .. import clock
-from ..db import READ_METHODS, attach_when_opened, fetch_rows, get_db, request_engine, session_rows
+from ..db import (
+    READ_METHODS,
+    UTCDateTime,
+    attach_when_opened,
+    fetch_rows,
+    get_db,
+    request_engine,
+    session_rows,
+)
 from ..extensions import login_manager
-from ..models import Enrollment, User
+from ..models import Enrollment, SignIn, User
+from ..signins import TOKEN_KEY, token_hash
 from . import bp
 
 T = TypeVar("T")
@@ -55,12 +65,27 @@ _SESSION_VERSION = _USER_KEYS.index("session_version")
 
 
 def _user_row(*columns: Any) -> Select[Any]:
-    """A select of one user's row (with their enrollment's, if any) by the bound parameter `user_id`."""
+    """A select of one user's row (with their enrollment's, if any) by the bound parameter `user_id`, only
+    while the sign-in named by `sign_in` (its token's hash) is theirs and has not ended by `now`."""
     return (
         select(*columns)
+        .join(
+            SignIn,
+            and_(
+                SignIn.user_id == User.id,
+                SignIn.token_hash == bindparam("sign_in"),
+                SignIn.expires_at > bindparam("now", type_=UTCDateTime),
+            ),
+        )
         .outerjoin(Enrollment, Enrollment.patient_id == User.id)
         .where(User.id == bindparam("user_id"))
     )
+
+
+def _sign_in_hash() -> str:
+    """The hash of the sign-in token this request's session cookie carries ("" when none)."""
+    token = session.get(TOKEN_KEY)
+    return token_hash(token) if isinstance(token, str) else ""
 
 
 # Every request runs this, so it is built once per process: the user and their enrollment as one row of plain
@@ -164,9 +189,14 @@ def load_user(identity: str) -> User | None:
     db = get_db()
     if db.identity_map:
         # Something was loaded before the user (not the case in a request): let the ORM reconcile it.
-        found = db.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+        found = db.execute(
+            select(User)
+            .where(User.id == int(user_id), User.id.in_(_USER_BY_ID.with_only_columns(User.id)))
+            .params(user_id=int(user_id), sign_in=_sign_in_hash(), now=clock.now())
+        ).scalar_one_or_none()
         return found if found is not None and found.active and found.session_version == int(version) else None
-    found_rows = fetch_rows(db.connection(), _USER_BY_ID, {"user_id": int(user_id)})
+    params = {"user_id": int(user_id), "sign_in": _sign_in_hash(), "now": clock.now()}
+    found_rows = fetch_rows(db.connection(), _USER_BY_ID, params)
     values = found_rows[0] if found_rows else None
     if values is None or not values[_ACTIVE] or values[_SESSION_VERSION] != int(version):
         return None
@@ -184,7 +214,7 @@ def _load_for_page(page: _Page, user_id: int, version: int) -> User | None:
     such a page's work on PostgreSQL."""
     params = {**page.params(request.view_args or {}, clock.now()), "user_id": user_id}
     with request_engine().connect() as connection:
-        rows = fetch_rows(connection, page.statement, params)
+        rows = fetch_rows(connection, page.statement, {**params, "sign_in": _sign_in_hash()})
         raw = next((row[page.width :] for row in rows if row[0] == "user"), None)
         values = None if raw is None else _converted(connection.dialect, raw)
     if values is None or not values[_ACTIVE] or values[_SESSION_VERSION] != version:

@@ -16,7 +16,7 @@ from ..accounts import AccountError
 from ..alerts import LABELS as ALERT_LABELS
 from ..alerts import acknowledge, open_alerts
 from ..assess.services import clear_to_continue, histories, screening_status
-from ..audit import record
+from ..audit import record, record_views
 from ..auth.routes import safe_next
 from ..content.model import Catalog
 from ..db import get_db
@@ -56,10 +56,10 @@ def caseload() -> str:
     kind = request.args.get("show", "all")
     kind = kind if kind in FILTERS else "all"
     query = (request.args.get("q") or "")[:100]
-    shown = summary.page(
-        get_db(), current_user, catalog, clock.now(), kind, query, request.args.get("page", type=int) or 1
-    )
-    return render_template(
+    db = get_db()
+    now = clock.now()
+    shown = summary.page(db, current_user, catalog, now, kind, query, request.args.get("page", type=int) or 1)
+    page = render_template(
         "clinic/caseload.html",
         rows=shown.lines,
         total=shown.total,
@@ -71,6 +71,9 @@ def caseload() -> str:
         filters=FILTERS,
         caseload_rows=table_rows,
     )
+    # After the page is written, as for the patient page: the insert holds SQLite's write lock until commit.
+    record_views(db, current_user, "view_caseload", [line.patient_id for line in shown.lines], now=now)
+    return page
 
 
 @bp.get("/export.csv")
@@ -84,7 +87,8 @@ def export_caseload() -> Response:
     deidentified = request.args.get("deidentified") == "1"
     scores = latest_scores(db, [r.enrollment.id for r in rows])
     body = caseload_csv(rows, scores, deidentified=deidentified, secret=current_app.config["SECRET_KEY"])
-    record(db, current_user, None, "export_caseload", now=now, deidentified=deidentified, patients=len(rows))
+    patients = [row.enrollment.patient_id for row in rows]
+    record_views(db, current_user, "export_caseload", patients, now=now, deidentified=deidentified)
     name = "caseload-deidentified.csv" if deidentified else "caseload.csv"
     return Response(
         body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -108,14 +112,17 @@ def alerts() -> str:
     done = db.scalars(
         base.where(Alert.state == AlertState.ACKNOWLEDGED).order_by(Alert.acknowledged_at.desc()).limit(20)
     )
-    open_alerts = list(open_)
-    return render_template(
+    open_alerts, done_alerts = list(open_), list(done)
+    page = render_template(
         "clinic/alerts.html",
         open_alerts=open_alerts,
-        done=list(done),
+        done=done_alerts,
         labels=ALERT_LABELS,
         ack_forms=acknowledge_forms(open_alerts),
     )
+    shown = [alert.enrollment.patient_id for alert in open_alerts + done_alerts]
+    record_views(db, current_user, "view_alerts", shown, now=clock.now())
+    return page
 
 
 def acknowledge_forms(alerts: list[Alert]) -> dict[int, AcknowledgeForm]:
@@ -145,6 +152,7 @@ def acknowledge_alert(alert_id: int) -> BaseResponse | tuple[str, int]:
         flash("Alert acknowledged.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for(".alerts"))
     page = render_template("clinic/acknowledge.html", alert=alert, form=form, labels=ALERT_LABELS)
+    record(db, current_user, alert.enrollment.patient_id, "view_alert", now=clock.now(), alert_id=alert.id)
     return page, 422 if form.is_submitted() else 200
 
 
@@ -189,9 +197,10 @@ def invites() -> BaseResponse | tuple[str, int]:
         .order_by(Invite.created_at.desc())
         .limit(50)
     ).all()
-    return render_template(
-        "clinic/invites.html", form=form, new_link=new_link, invites=recent, now=now
-    ), status
+    page = render_template("clinic/invites.html", form=form, new_link=new_link, invites=recent, now=now)
+    joined = [invite.patient_id for invite in recent if invite.patient_id is not None]
+    record_views(db, current_user, "view_invites", joined, now=now)
+    return page, status
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -302,6 +311,7 @@ def pacing_action(patient_id: int, action: str) -> BaseResponse | tuple[str, int
             flash(messages[action], "success")
         return redirect(url_for(".patient", patient_id=patient_id))
     page = render_template("clinic/pacing.html", enrollment=enrollment, action=action, form=form)
+    record(db, current_user, patient_id, "view_pacing_form", now=now, pacing=action)
     return page, 422 if form.is_submitted() else 200
 
 
@@ -318,6 +328,7 @@ def note(patient_id: int) -> BaseResponse | tuple[str, int]:
         record(db, current_user, patient_id, "add_note", now=now)
         flash("Note saved.", "success")
         return redirect(url_for(".patient", patient_id=patient_id, _anchor="timeline"))
+    record(db, current_user, patient_id, "view_note_form", now=now)
     return render_template("clinic/note.html", enrollment=enrollment, form=form), (
         422 if form.is_submitted() else 200
     )

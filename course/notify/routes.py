@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from .. import clock
 from ..access import role_required
+from ..audit import record_views
 from ..db import get_db
 from ..extensions import csrf
 from ..forms import EmptyForm
@@ -69,7 +70,9 @@ def inbox() -> str:
         )
         .all()
     )
-    return render_template("notify/inbox.html", items=items, form=EmptyForm())
+    page = render_template("notify/inbox.html", items=items, form=EmptyForm())
+    record_views(get_db(), current_user, "view_notifications", [], now=clock.now())
+    return page
 
 
 @bp.post("/read")

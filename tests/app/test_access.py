@@ -18,6 +18,7 @@ from course.alerts import raise_alert
 from course.clock import FrozenClock
 from course.journal.services import create_entry, set_shared, soft_delete
 from course.models import User
+from tests.conftest import sign_in_as
 
 ROLES = ("anonymous", "patient", "other_patient", "own_therapist", "other_therapist", "admin")
 
@@ -59,6 +60,43 @@ TABLE = [
     Row("auth.reset_password", "POST", "/auth/reset/not-a-token", every(410)),
     Row("auth.join", "GET", "/auth/join/not-a-token", every(410)),
     Row("auth.join", "POST", "/auth/join/not-a-token", every(410)),
+    # The second factor: the steps between password and sign-in answer 302 (to sign in) with none pending.
+    Row("auth.verify", "GET", "/auth/verify", every(302)),
+    Row("auth.verify", "POST", "/auth/verify", every(302)),
+    Row("auth.enrol", "GET", "/auth/enrol", every(200, anonymous=LOGIN)),
+    Row("auth.enrol_app", "GET", "/auth/enrol/app", every(200, anonymous=LOGIN)),
+    Row("auth.enrol_app", "POST", "/auth/enrol/app", every(422, anonymous=LOGIN)),
+    Row("auth.enrol_codes", "GET", "/auth/enrol/codes", every(302)),
+    Row("auth.enrol_done", "POST", "/auth/enrol/done", every(302)),
+    # Staff have a second factor (the factories give them an authenticator app): new codes, shown once.
+    Row(
+        "auth.renew_recovery_codes",
+        "POST",
+        "/auth/recovery-codes",
+        every(200, anonymous=302, patient=302, other_patient=302),
+    ),
+    Row("auth.passkey_register_options", "POST", "/auth/passkey/register/options", every(200, anonymous=401)),
+    Row("auth.passkey_register", "POST", "/auth/passkey/register", every(400)),
+    Row("auth.passkey_sign_in_options", "POST", "/auth/passkey/sign-in/options", every(401)),
+    Row("auth.passkey_sign_in", "POST", "/auth/passkey/sign-in", every(401)),
+    Row("auth.join_confirm", "GET", "/auth/join/confirm/not-a-token", every(410)),
+    Row("auth.join_confirm", "POST", "/auth/join/confirm/not-a-token", every(410)),
+    Row("account.end_other_sign_ins", "POST", "/account/sign-ins/end-others", every(302)),
+    # An empty form (no password): refused, nothing turned off; staff cannot turn theirs off.
+    Row(
+        "account.turn_off_factors",
+        "POST",
+        "/account/second-factor/off",
+        {**PATIENT_ONLY, "patient": 422, "other_patient": 422},
+    ),
+    Row("admin.reset_second_factor", "GET", "/admin/staff/{therapist_id}/second-factor", ADMIN_ONLY),
+    # Without a reason, nothing is reset.
+    Row(
+        "admin.reset_second_factor",
+        "POST",
+        "/admin/staff/{therapist_id}/second-factor",
+        {**ADMIN_ONLY, "admin": 422},
+    ),
     Row("learn.home", "GET", "/learn/", PATIENT_ONLY),
     Row("learn.module", "GET", "/learn/first", PATIENT_ONLY),
     Row("learn.module", "GET", "/learn/second", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}),
@@ -131,6 +169,7 @@ TABLE = [
     ),
     Row("account.settings", "GET", "/account/", every(200, anonymous=LOGIN)),
     Row("account.change_password", "POST", "/account/password", every(422, anonymous=LOGIN)),
+    Row("account.change_timezone", "GET", "/account/timezone", every(200, anonymous=LOGIN)),
     Row("account.change_timezone", "POST", "/account/timezone", every(422, anonymous=LOGIN)),
     Row("account.export", "GET", "/account/export.zip", PATIENT_ONLY),
     Row(
@@ -288,8 +327,7 @@ def test_access_table(
     for row in TABLE:
         client = app.test_client()
         if role != "anonymous":
-            with client.session_transaction() as session:
-                session["_user_id"] = people[role].get_id()
+            sign_in_as(app, client, people[role])
         url = row.url.format(
             patient_id=people["patient"].id, therapist_id=people["other_therapist"].id, **entries
         )

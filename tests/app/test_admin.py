@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.models import Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_as
 
 NEW = {
     "display_name": "New Therapist",
@@ -85,8 +85,7 @@ def test_admin_deactivate_ends_existing_session(
     therapist = make_therapist()
     therapist_browser, admin_browser = app.test_client(), app.test_client()
     for browser, user in ((therapist_browser, therapist), (admin_browser, make_admin())):
-        with browser.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+        sign_in_as(app, browser, user)
     assert therapist_browser.get("/clinic/").status_code == 200
     admin_browser.post(f"/admin/therapists/{therapist.id}/deactivate")
     assert therapist_browser.get("/clinic/").status_code == 302

@@ -13,18 +13,23 @@ from sqlalchemy.orm import Session
 from course.accounts import create_user, set_password
 from course.clock import FrozenClock
 from course.models import Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_through_pages
 
 
 def sign_in(client: Any, email: str, password: str = TEST_PASSWORD, **extra: Any) -> Any:
     return client.post("/auth/login", data={"email": email, "password": password, **extra})
 
 
-def test_login_correct_password_goes_to_role_home(client: Any, make_therapist: Callable[..., User]) -> None:
-    therapist = make_therapist()
-    response = sign_in(client, therapist.email)
+def test_login_correct_password_goes_to_role_home(
+    client: Any, make_patient: Callable[..., User], make_therapist: Callable[..., User], clock: FrozenClock
+) -> None:
+    response = sign_in(client, make_patient().email)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+    assert client.get("/").headers["Location"] == "/learn/"
+    client.post("/auth/logout")
+    staff = sign_in_through_pages(client, make_therapist(), clock)
+    assert staff.headers["Location"] == "/"
     assert client.get("/").headers["Location"] == "/clinic/"
 
 
@@ -55,12 +60,12 @@ def test_login_deactivated_account_refused(client: Any, make_therapist: Callable
     assert sign_in(client, therapist.email).status_code == 422
 
 
-def test_login_next_only_to_this_host(client: Any, make_therapist: Callable[..., User]) -> None:
-    therapist = make_therapist()
+def test_login_next_only_to_this_host(client: Any, make_patient: Callable[..., User]) -> None:
+    therapist = make_patient()
     ok = client.post(
-        "/auth/login?next=/clinic/invites", data={"email": therapist.email, "password": TEST_PASSWORD}
+        "/auth/login?next=/journal/new", data={"email": therapist.email, "password": TEST_PASSWORD}
     )
-    assert ok.headers["Location"] == "/clinic/invites"
+    assert ok.headers["Location"] == "/journal/new"
     client.post("/auth/logout")
     for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
         response = client.post(
@@ -70,11 +75,19 @@ def test_login_next_only_to_this_host(client: Any, make_therapist: Callable[...,
         client.post("/auth/logout")
 
 
-def test_login_remember_me_sets_lasting_cookie(client: Any, make_therapist: Callable[..., User]) -> None:
-    therapist = make_therapist()
-    response = sign_in(client, therapist.email, remember="y")
+def test_login_keep_me_signed_in_lasts_for_patients_never_for_staff(
+    client: Any, make_patient: Callable[..., User], make_therapist: Callable[..., User], clock: FrozenClock
+) -> None:
+    response = sign_in(client, make_patient().email, remember="y")
     cookies = response.headers.getlist("Set-Cookie")
-    assert any(c.startswith("remember_token=") and "HttpOnly" in c for c in cookies)
+    assert any(c.startswith("session=") and "Expires=" in c for c in cookies)
+    assert not any(
+        c.startswith("remember_token=") for c in cookies
+    )  # the sign-in on the server is what lasts
+    client.post("/auth/logout")
+    staff = sign_in_through_pages(client, make_therapist(), clock, remember="y")
+    cookies = staff.headers.getlist("Set-Cookie")
+    assert any(c.startswith("session=") and "Expires=" not in c for c in cookies)  # ends with the browser
 
 
 def test_logout_needs_post(

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from course.models import User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_as
 
 
 @pytest.fixture
@@ -113,9 +113,7 @@ def test_each_role_sees_its_own_navigation_with_its_own_sign_out_token(
     for _round in range(2):  # the second time from what was rendered once
         for role, user in users.items():
             client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"] = user.get_id()
-                session["_fresh"] = True
+            sign_in_as(app, client, user)
             response = client.get(pages[role])
             assert response.status_code == 200
             page = response.data

@@ -22,6 +22,7 @@ from course.db import get_db
 from course.learn.services import HOME_PAGE, STEP_PAGE, home_params, step_params
 from course.models import CheckIn, User
 from tests.app.test_patient_page_cost import give_history, statements_for
+from tests.conftest import signed_in_request
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +61,7 @@ def test_rows_read_with_the_user_are_the_pages_own(
     params["user_id"] = patient.id
     expected = read_alone(app, facts, params)
     assert {row[0] for row in expected} >= ({"done", "override"} | ({"saved"} if page == "step" else set()))
-    with app.test_request_context(path):
+    with signed_in_request(app, patient, path):
         assert load_user(patient.get_id()) is not None
         rows, at = facts_rows(get_db(), facts, params)
         assert sorted_rows(rows) == expected
@@ -93,11 +94,11 @@ def test_rows_for_other_parameters_or_another_page_are_read_again(
     (slug, first_ids), (other_slug, other_ids) = catalog.outline("standard")[:2]
     now = clock()
     other = {**step_params(other_slug, other_ids[0], now), "user_id": patient.id}
-    with app.test_request_context(f"/learn/{slug}/{first_ids[0]}"):
+    with signed_in_request(app, patient, f"/learn/{slug}/{first_ids[0]}"):
         assert load_user(patient.get_id()) is not None
         rows, _ = facts_rows(get_db(), STEP_PAGE, other)
         assert sorted_rows(rows) == read_alone(app, STEP_PAGE, other)
-    with app.test_request_context(f"/learn/{slug}/{first_ids[0]}"):
+    with signed_in_request(app, patient, f"/learn/{slug}/{first_ids[0]}"):
         assert load_user(patient.get_id()) is not None
         params = {**home_params(now), "user_id": patient.id}
         rows, _ = facts_rows(get_db(), HOME_PAGE, params)
@@ -109,14 +110,14 @@ def test_nothing_is_kept_when_nobody_is_signed_in_or_the_request_writes(
 ) -> None:
     patient = make_patient()
     give_history(db, patient, app.extensions["course.catalog"], clock)
-    with app.test_request_context("/learn/"):
+    with signed_in_request(app, patient, "/learn/"):
         assert load_user(f"{patient.id}:{patient.session_version + 1}") is None  # signed out elsewhere
         assert "_facts_read" not in g
-    with app.test_request_context("/learn/"):
+    with signed_in_request(app, patient, "/learn/"):
         assert load_user(f"{patient.id + 1000}:1") is None
         assert "_facts_read" not in g
     slug, step_id = first_step(app)
-    with app.test_request_context(f"/learn/{slug}/{step_id}", method="POST"):
+    with signed_in_request(app, patient, f"/learn/{slug}/{step_id}", method="POST"):
         assert load_user(patient.get_id()) is not None
         assert "_facts_read" not in g  # a save reads what it needs after the user, in its own transaction
 
@@ -213,7 +214,7 @@ def test_the_user_joins_the_session_when_the_page_opens_it(
     patient = make_patient(timezone="Europe/Paris")
     patient.enrollment.pem = True  # type: ignore[union-attr]
     db.commit()
-    with app.test_request_context("/learn/"):
+    with signed_in_request(app, patient, "/learn/"):
         user = load_user(patient.get_id())
         assert user is not None
         assert user.enrollment is not None
@@ -238,7 +239,7 @@ def test_a_session_open_before_the_user_is_loaded_takes_them_at_once(
     app: Flask, make_patient: Callable[..., User]
 ) -> None:
     patient = make_patient()
-    with app.test_request_context("/learn/"):
+    with signed_in_request(app, patient, "/learn/"):
         session = get_db()
         user = load_user(patient.get_id())
         assert user is not None

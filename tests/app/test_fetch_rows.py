@@ -24,7 +24,9 @@ from course.config import normalise_database_url
 from course.db import UTCDateTime, fetch_rows, get_db, make_engine
 from course.learn.services import HOME_PAGE, PROGRAM, STEP_PAGE, home_params, program_for, step_params
 from course.models import Enrollment, OverrideKind, ProgramOverride, User
+from course.signins import token_hash
 from tests.app.test_patient_page_cost import give_history
+from tests.conftest import sign_in_token
 
 
 @pytest.fixture
@@ -62,13 +64,14 @@ def test_the_pages_rows_are_sqlalchemys(
     give_history(db, patient, app.extensions["course.catalog"], clock)
     slug, step_ids = app.extensions["course.catalog"].outline("standard")[0]
     now = clock()
+    signed_in = {"user_id": patient.id, "sign_in": token_hash(sign_in_token(app, patient))}
     cases: list[tuple[Any, dict[str, Any]]] = [
-        (_USER_BY_ID, {"user_id": patient.id}),
+        (_USER_BY_ID, {**signed_in, "now": now}),
         (PROGRAM, {"user_id": patient.id, "now": now}),
         (HOME_PAGE, {**home_params(now), "user_id": patient.id}),
         (STEP_PAGE, {**step_params(slug, step_ids[0], now), "user_id": patient.id}),
-        (_PAGES["learn.home"].statement, {**home_params(now), "user_id": patient.id}),
-        (_PAGES["learn.step"].statement, {**step_params(slug, step_ids[0], now), "user_id": patient.id}),
+        (_PAGES["learn.home"].statement, {**home_params(now), **signed_in}),
+        (_PAGES["learn.step"].statement, {**step_params(slug, step_ids[0], now), **signed_in}),
     ]
     for statement, params in cases:
         expected = sqlalchemys(connection, statement, params)

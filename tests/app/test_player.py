@@ -18,6 +18,7 @@ from course.db import dispose
 from course.learn.routes import path_html
 from course.models import JournalEntry, StepProgress, StepStatus, User
 from course.pacing import OverrideEvent, program_state
+from tests.conftest import sign_in_as
 
 
 @pytest.fixture
@@ -238,8 +239,7 @@ def test_resume_on_another_device_goes_to_same_step(app: Flask, client: Any, pat
     client.post("/learn/first/intro", data={"submit": "y"})
     client.post("/learn/first/alarm", data={"alarm_says": "draft", "save": "y"})
     phone = app.test_client()
-    with phone.session_transaction() as session:
-        session["_user_id"] = patient.get_id()
+    sign_in_as(app, phone, patient)
     home = phone.get("/learn/").data.decode()
     assert 'href="/learn/first/alarm"' in home
     assert "Continue" in home
@@ -267,8 +267,7 @@ def test_progress_survives_editing_step_text(
     new_app = create_app({**app_config, "COURSE_CONTENT_DIR": str(edited)})
     new_app.extensions["course.clock"] = clock
     browser = new_app.test_client()
-    with browser.session_transaction() as session:
-        session["_user_id"] = patient.get_id()
+    sign_in_as(new_app, browser, patient)
     page = browser.get("/learn/first/alarm").data.decode()
     assert "Alarm, rewritten" in page
     assert "It says my back is breaking." in page

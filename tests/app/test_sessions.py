@@ -14,6 +14,7 @@ from flask import Flask, session
 import course.sessions
 from course.models import User
 from course.sessions import CSRF_REUSE_SECONDS, RememberingSessionInterface
+from tests.conftest import sign_in_as
 
 
 @pytest.fixture
@@ -175,8 +176,6 @@ def test_csrf_tokens_are_never_shared_between_sessions(app: Flask, make_patient:
     tokens = []
     for _ in range(2):
         client = app.test_client()
-        with client.session_transaction() as current:
-            current["_user_id"] = make_patient().get_id()
-            current["_fresh"] = True
+        sign_in_as(app, client, make_patient())
         tokens.append(token_from(client.get("/learn/").data))
     assert tokens[0] != tokens[1]

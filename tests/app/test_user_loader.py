@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from course.auth.session import load_user
 from course.db import get_db
 from course.models import Enrollment, User
+from tests.conftest import signed_in_request
 
 
 def columns_of(obj: object) -> dict[str, object]:
@@ -25,7 +26,7 @@ def test_loaded_patient_and_enrollment_equal_what_the_orm_loads(
     patient = make_patient(timezone="Europe/Paris", pem=True)
     expected_user = columns_of(patient)
     expected_enrollment = columns_of(patient.enrollment)
-    with app.test_request_context():
+    with signed_in_request(app, patient):
         user = load_user(patient.get_id())
         assert user is not None
         assert columns_of(user) == expected_user
@@ -45,7 +46,7 @@ def test_changes_to_the_loaded_user_are_saved(
     app: Flask, db: Session, make_patient: Callable[..., User]
 ) -> None:
     patient = make_patient()
-    with app.test_request_context():
+    with signed_in_request(app, patient):
         user = load_user(patient.get_id())
         assert user is not None
         assert user.enrollment is not None
@@ -59,7 +60,7 @@ def test_changes_to_the_loaded_user_are_saved(
 
 def test_staff_have_no_enrollment(app: Flask, make_therapist: Callable[..., User]) -> None:
     therapist = make_therapist()
-    with app.test_request_context():
+    with signed_in_request(app, therapist):
         user = load_user(therapist.get_id())
         assert user is not None
         assert user.id == therapist.id
@@ -73,7 +74,7 @@ def test_stale_version_inactive_and_unknown_identities_load_nobody(
     gone = make_patient()
     gone.active = False
     db.commit()
-    with app.test_request_context():
+    with signed_in_request(app, patient):
         assert load_user(f"{patient.id}:{patient.session_version + 1}") is None
         assert load_user(gone.get_id()) is None
         assert load_user("999999:1") is None
@@ -85,7 +86,7 @@ def test_user_already_in_the_session_is_the_one_returned(
     app: Flask, make_patient: Callable[..., User]
 ) -> None:
     patient = make_patient()
-    with app.test_request_context():
+    with signed_in_request(app, patient):
         session = get_db()
         already = session.get(User, patient.id)
         assert load_user(patient.get_id()) is already

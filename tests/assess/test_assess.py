@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from course.clock import FrozenClock
 from course.models import Alert, Enrollment, MeasureResponse, User
 from course.safety import RED_FLAGS
+from tests.conftest import sign_in_as
 
 NO_FLAGS = {f"flag_{flag.id.replace('-', '_')}": "no" for flag in RED_FLAGS}
 
@@ -75,8 +76,7 @@ def test_screening_emergency_red_flag_stops_program_and_alerts(
     assert alert.details == {"source": "screening", "flags": ["saddle-numbness"], "urgency": "emergency"}
     therapist = enrollment_of(db, new_patient).therapist
     therapist_browser = app.test_client()
-    with therapist_browser.session_transaction() as session:
-        session["_user_id"] = therapist.get_id()
+    sign_in_as(app, therapist_browser, therapist)
     detail = therapist_browser.get(f"/clinic/patients/{new_patient.id}").data.decode()
     assert "Red flags at screening" in detail
     therapist_browser.post(f"/clinic/patients/{new_patient.id}/clear")
@@ -193,8 +193,7 @@ def test_therapist_sees_scores_change_and_explanations(
     client.post("/measures/pain-average/week-8", data={"item_rating": "1", "submit": "y"})
     therapist = enrollment_of(db, patient).therapist
     browser = app.test_client()
-    with browser.session_transaction() as session:
-        session["_user_id"] = therapist.get_id()
+    sign_in_as(app, browser, therapist)
     page = browser.get(f"/clinic/patients/{patient.id}").data.decode()
     assert "Change since the first: -5" in page
     assert "50% responder" in page

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page
@@ -49,6 +50,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 PASSWORD = "correct horse battery"
+# Staff made here sign in with this authenticator-app key (`sign_in` types its code).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # a Monday afternoon
 # A cheap hash for accounts made directly in the database; sign-up through the page uses the real one.
 _FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -62,9 +65,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class LiveServer:
-    """The app served by werkzeug in a thread on 127.0.0.1 (a free port), sharing `clock` with the test."""
+    """The app served by werkzeug in a thread on 127.0.0.1 (a free port), sharing `clock` with the test.
 
-    def __init__(self, workdir: Path, *, start: datetime = START) -> None:
+    `host` is the name the browser uses for it: "localhost" where a page needs a secure context and a
+    domain (passkeys: WebAuthn refuses an IP address as relying party)."""
+
+    def __init__(self, workdir: Path, *, start: datetime = START, host: str = "127.0.0.1") -> None:
         self.database_url = f"sqlite:///{workdir / 'browser.sqlite3'}"
         engine = create_engine(self.database_url)
         Base.metadata.create_all(engine)
@@ -86,7 +92,7 @@ class LiveServer:
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler
         )
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.url = f"http://{host}:{self._server.server_port}"
         self.app.config["COURSE_BASE_URL"] = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
         self._thread.start()
@@ -103,6 +109,14 @@ class LiveServer:
         """A database session outside any request."""
         session: Session = self.app.extensions["course.sessionmaker"]()
         return session
+
+    def last_link(self, to: str, path: str) -> str:
+        """The address of the newest email to `to` that holds a link to `path` (the app's memory outbox)."""
+        for mail in reversed(self.app.extensions.get("course.sent_mail", [])):
+            found = re.search(rf"https?://\S+?({re.escape(path)}\S*)", mail.body)
+            if mail.to == to and found:
+                return f"{self.url}{found.group(1)}"
+        raise AssertionError(f"no email to {to} with a link to {path}")
 
     @property
     def catalog(self) -> Any:
@@ -124,6 +138,7 @@ class LiveServer:
                 active=True,
                 session_version=1,
                 created_at=self.clock(),
+                totp_secret=None if role == Role.PATIENT else STAFF_TOTP_SECRET,
             )
             db.add(user)
             db.commit()
@@ -164,12 +179,18 @@ class LiveServer:
 
 
 def sign_in(page: Page, server: LiveServer, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the real form."""
+    """Sign in through the real form; staff then type their authenticator app's code (the clock moves on
+    30 seconds first: a code is accepted once)."""
     page.goto(f"{server.url}/auth/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if page.url.endswith("/auth/verify"):
+        server.clock.advance(seconds=30)
+        page.get_by_label("Code").fill(pyotp.TOTP(STAFF_TOTP_SECRET).at(server.clock()))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
 
 
 # --- accessibility -----------------------------------------------------------------------------------------

@@ -117,6 +117,11 @@ def test_invite_join_week_one_week_two_checkin_journal_and_reply(
     phone.get_by_label("New password").fill(NEW_PASSWORD)
     phone.get_by_label("Type the password again").fill(NEW_PASSWORD)
     phone.get_by_role("button", name="Create my account").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Check your email")
+    audit(phone, "join, check your email")
+    phone.goto(server.last_link("robin.hale@example.org", "/auth/join/confirm/"))
+    audit(phone, "join, confirm")
+    phone.get_by_role("button", name="Start the program").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Hello, Robin Hale")
     audit(phone, "home before screening")
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from course.clock import FrozenClock
 from course.journal.services import purge_deleted
 from course.models import Alert, AuditEvent, JournalEntry, User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_as
 
 LONG_TEXT = "On a bad day I wrote this slowly. " * 300  # about 10,000 characters
 
@@ -198,8 +198,7 @@ def test_journal_share_unshare_as_seen_by_therapist(
         client.post("/journal/new", data={"text": "For my therapist <i>really</i>", "submission_key": "s"})
     )
     therapist_browser = app.test_client()
-    with therapist_browser.session_transaction() as session:
-        session["_user_id"] = therapist.get_id()
+    sign_in_as(app, therapist_browser, therapist)
     detail = f"/clinic/patients/{patient.id}"
     entry_url = f"{detail}/journal/{entry_id}"
     assert "For my therapist" not in therapist_browser.get(detail).data.decode()
@@ -237,8 +236,7 @@ def test_journal_edit_after_read_counts_as_unread_again(
     entry_id = entry_id_from(client.post("/journal/new", data={"text": "v1", "submission_key": "k"}))
     client.post(f"/journal/{entry_id}/share")
     t = app.test_client()
-    with t.session_transaction() as session:
-        session["_user_id"] = therapist.get_id()
+    sign_in_as(app, t, therapist)
     t.get(f"/clinic/patients/{patient.id}/journal/{entry_id}")
     clock.advance(minutes=20)
     client.post(f"/journal/{entry_id}/edit", data={"text": "v2", "revision": "1"})

@@ -27,6 +27,7 @@ from course.journal.services import create_entry
 from course.models import Alert, Enrollment, StepProgress, StepStatus, User
 from course.safety import RED_FLAGS, TIERS
 from tests.app.test_access import TABLE
+from tests.conftest import sign_in_as
 from tests.page_forms import PageForm, post_forms_with_free_text
 
 PROGRAM = Path(__file__).parent.parent.parent / "modules"
@@ -52,9 +53,7 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 
 def sign_in(client: FlaskClient, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+    sign_in_as(client.application, client, user)
 
 
 def alerts(db: Session) -> list[Alert]:

@@ -16,6 +16,7 @@ from course.clock import FrozenClock
 from course.content.model import Catalog, Exercise
 from course.models import Alert, AuditEvent, Enrollment, User
 from course.safety import PEM_ANSWERS, RED_FLAGS
+from tests.app.test_invites import join_and_confirm
 from tests.safety.test_crisis_everywhere import patient_with_everything_open, sign_in
 
 PROGRAM = Path(__file__).parent.parent.parent / "modules"
@@ -154,18 +155,15 @@ def test_an_invite_can_record_the_assessment(
         "/clinic/invites", data={"assessed": "y", "submit": "y"}, follow_redirects=True
     ).data.decode()
     token = page.split("/auth/join/")[1].split('"')[0].split("<")[0]
-    joined = client.post(
-        f"/auth/join/{token}",
-        data={
-            "display_name": "Pat",
-            "email": "pat@example.org",
-            "password": "a long and unusual passphrase 42",
-            "confirm": "a long and unusual passphrase 42",
-            "timezone": "UTC",
-            "accept": "y",
-        },
-    )
-    assert joined.status_code == 302, joined.data.decode()[:2000]
+    data = {
+        "display_name": "Pat",
+        "email": "pat@example.org",
+        "password": "a long and unusual passphrase 42",
+        "confirm": "a long and unusual passphrase 42",
+        "timezone": "UTC",
+        "accept": "y",
+    }
+    assert join_and_confirm(app, client, f"/auth/join/{token}", data).status_code == 302
     patient = db.scalar(select(User).where(User.email == "pat@example.org"))
     assert patient is not None
     enrollment = enrollment_of(db, patient)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from course.clock import FrozenClock
 from course.db import Base
 from course.models import AuditEvent, CheckIn, JournalEntry, User
+from tests.conftest import sign_in_as
 
 
 def test_patient_export_contains_everything(
@@ -62,8 +63,7 @@ def test_deletion_waits_for_grace_then_removes_everything_but_the_fact(
     assert client.post("/account/delete", data={}).status_code == 422  # the box must be ticked
     assert client.post("/account/delete", data={"confirm": "y"}).status_code == 302
     admin = app.test_client()
-    with admin.session_transaction() as session:
-        session["_user_id"] = make_admin().get_id()
+    sign_in_as(app, admin, make_admin())
     assert "Waiting" in admin.get("/admin/deletions").data.decode()
     admin.post(f"/admin/deletions/{patient_id}")
     assert db.get(User, patient_id) is not None  # too early: nothing deleted

@@ -18,6 +18,7 @@ from course.clock import FrozenClock
 from course.db import Base
 from course.models import User
 from tests.app.test_access import ROLES, TABLE, Row
+from tests.conftest import sign_in_as
 
 
 def row_counts(db: Session) -> dict[str, int]:
@@ -32,8 +33,7 @@ def row_counts(db: Session) -> dict[str, int]:
 def browser(app: Flask, user: User | None) -> Any:
     client = app.test_client()
     if user is not None:
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+        sign_in_as(app, client, user)
     return client
 
 
@@ -69,10 +69,11 @@ def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(
         role = authorised_role(row)
         user = world["people"][role] if role else None
         url = row.url.format(**world["ids"])
+        client = browser(app, user)
         before = row_counts(db)
-        response = browser(app, user).post(url, data={"text": "kept?", "submit": "y"})
+        response = client.post(url, data={"text": "kept?", "submit": "y"})
         # The form again (400), or a button-only action sending the person back without acting.
-        if response.status_code not in (400, 410) and not 300 <= response.status_code < 400:
+        if response.status_code not in (400, 401, 410) and not 300 <= response.status_code < 400:
             failures.append(f"POST {url} as {role}: {response.status_code}")
         if row_counts(db) != before:
             failures.append(f"POST {url} as {role} changed the database without a token")
@@ -80,11 +81,11 @@ def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(
 
 
 def test_get_never_changes_state(app: Flask, db: Session, world: dict[str, Any]) -> None:
+    clients = {role: browser(app, world["people"].get(role)) for role in ROLES}
     before = row_counts(db)
     for row in GET_ROWS:
         for role in ROLES:
-            user = world["people"].get(role)
-            response = browser(app, user).get(row.url.format(**world["ids"]))
+            response = clients[role].get(row.url.format(**world["ids"]))
             response.close()
             assert row_counts(db) == before, f"GET {row.url} as {role} changed the database"
 
@@ -142,6 +143,9 @@ def test_payloads_in_every_text_field_are_escaped_everywhere(
             "accept": "y",
         },
     )
+    confirm = re.search(r"(/auth/join/confirm/\S+)", app.extensions["course.sent_mail"][-1].body)
+    assert confirm
+    patient_browser.post(confirm.group(1))
     patient = db.scalar(select(User).where(User.email == "p@example.org"))
     assert patient is not None
     db.execute(User.__table__.update().where(User.id == patient.id).values(timezone="UTC"))
@@ -152,7 +156,7 @@ def test_payloads_in_every_text_field_are_escaped_everywhere(
         "/learn/first/alarm", data={"alarm_says": payload, "evidence-0-what": payload, "submit": "y"}
     )
     patient_browser.post("/checkin", data={"pain": "3", "note": payload})
-    entry_page = patient_browser.post("/journal/new", data={"text": payload, "key": "x"})
+    entry_page = patient_browser.post("/journal/new", data={"text": payload, "submission_key": "x"})
     entry_id = int(entry_page.headers["Location"].rsplit("/", 1)[1])
     patient_browser.post(f"/journal/{entry_id}/share")
     base = f"/clinic/patients/{patient.id}"

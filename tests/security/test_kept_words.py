@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from course.account.services import delete_patient, request_deletion
 from course.clock import FrozenClock
 from course.models import JournalEntry, PendingSubmission, User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_as
 
 
 @pytest.fixture
@@ -25,8 +25,7 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 def post_after_session_ended(app: Flask, db: Session, patient: User, text: str) -> Any:
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = patient.get_id()
+    sign_in_as(app, client, patient)
     db.execute(update(User).where(User.id == patient.id).values(session_version=User.session_version + 1))
     db.commit()
     client.post("/journal/new", data={"text": text})

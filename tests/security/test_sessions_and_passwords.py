@@ -16,7 +16,7 @@ from course.clock import FrozenClock
 from course.db import dispose
 from course.extensions import limiter
 from course.models import User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_as
 
 
 def attempt(client: Any, email: str, password: str = "wrong password!") -> Any:
@@ -44,7 +44,15 @@ def test_every_rate_limit_guards_posts_only_so_pages_can_skip_the_limiter(app: F
             for endpoint, view in app.view_functions.items()
             if (limits := limiter.limit_manager.decorated_limits(get_qualified_name(view)))
         }
-    assert limited == {"auth.login": [("post",)], "auth.reset_request": [("post",)]}
+    assert limited == {
+        "auth.login": [("post",)],
+        "auth.reset_request": [("post",)],
+        "auth.verify": [("post",)],
+        "auth.enrol_app": [("post",)],
+        "auth.passkey_register": [("post",)],
+        "auth.passkey_sign_in": [("post",)],
+        "account.change_password": [("post",)],
+    }
 
 
 @pytest.mark.parametrize(
@@ -94,8 +102,8 @@ def test_login_rate_limited_per_address(app: Flask, client: Any) -> None:
     assert codes == [422, 422, 422, 429]
 
 
-def test_sign_in_starts_a_fresh_session(client: Any, make_therapist: Callable[..., User]) -> None:
-    therapist = make_therapist()
+def test_sign_in_starts_a_fresh_session(client: Any, make_patient: Callable[..., User]) -> None:
+    therapist = make_patient()
     with client.session_transaction() as session:
         session["planted"] = "from before sign-in"
     attempt(client, therapist.email, TEST_PASSWORD)
@@ -121,8 +129,7 @@ def test_staff_idle_timeout_signs_out_but_patients_stay(
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/auth/login")
     patient_browser = app.test_client()
-    with patient_browser.session_transaction() as session:
-        session["_user_id"] = make_patient().get_id()
+    sign_in_as(app, patient_browser, make_patient())
     assert patient_browser.get("/learn/").status_code == 200
     clock.advance(hours=5)
     assert patient_browser.get("/learn/").status_code == 200
@@ -159,8 +166,7 @@ def test_change_password_signs_out_other_devices_only(
     patient = make_patient()
     login(patient)
     other = app.test_client()
-    with other.session_transaction() as session:
-        session["_user_id"] = patient.get_id()
+    sign_in_as(app, other, patient)
     wrong = client.post(
         "/account/password",
         data={"current": "nope", "password": "purple kettle morning", "confirm": "purple kettle morning"},
