@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -13,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..audit import record
+from ..csvfile import csv_text
 from ..journal.services import export_json, export_markdown, list_entries
 from ..keeping import forget_person
 from ..models import CheckIn, Enrollment, MeasureResponse, StepProgress, User
@@ -68,22 +68,22 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         }
         for m in measures
     ]
-    table = io.StringIO()
-    writer = csv.writer(table)
-    writer.writerow(["day", "pain", "sleep_hours", "sleep_quality", "stress", "mood", "habits", "note"])
-    for c in checkins:
-        writer.writerow(
-            [
-                c.day.isoformat(),
-                c.pain,
-                c.sleep_hours,
-                c.sleep_quality,
-                c.stress,
-                c.mood or "",
-                " ".join(h.habit_id for h in c.habits),
-                c.note or "",
-            ]
-        )
+    table: list[list[object]] = [
+        ["day", "pain", "sleep_hours", "sleep_quality", "stress", "mood", "habits", "note"]
+    ]
+    table += [
+        [
+            c.day.isoformat(),
+            c.pain,
+            c.sleep_hours,
+            c.sleep_quality,
+            c.stress,
+            c.mood,
+            " ".join(h.habit_id for h in c.habits),
+            c.note,
+        ]
+        for c in checkins
+    ]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -94,7 +94,7 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         archive.writestr("journal.md", export_markdown(entries, patient))
         archive.writestr("course-answers.json", json.dumps(answers, ensure_ascii=False, indent=2))
         archive.writestr("questionnaires.json", json.dumps(scores, ensure_ascii=False, indent=2))
-        archive.writestr("check-ins.csv", table.getvalue())
+        archive.writestr("check-ins.csv", csv_text(table))
     return buffer.getvalue()
 
 

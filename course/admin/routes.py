@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -18,6 +16,7 @@ from .. import clock
 from ..access import role_required
 from ..account.services import delete_patient, deletion_due
 from ..accounts import AccountError, create_user, set_active
+from ..csvfile import csv_text
 from ..db import get_db
 from ..forms import EmptyForm
 from ..models import AuditEvent, Enrollment, Role, User
@@ -118,21 +117,19 @@ def audit_csv() -> Response:
     form = AuditFilterForm(request.args)
     if not form.validate():
         abort(400)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at_utc", "actor", "patient_id", "action", "detail"])
-    for event in get_db().scalars(_audit_query(form)):
-        writer.writerow(
-            [
-                event.at.isoformat(),
-                event.actor.email if event.actor else "",
-                event.patient_id or "",
-                event.action,
-                json.dumps(event.detail, ensure_ascii=False),
-            ]
-        )
+    rows: list[list[object]] = [["at_utc", "actor", "patient_id", "action", "detail"]]
+    rows += [
+        [
+            event.at.isoformat(),
+            event.actor.email if event.actor else "",
+            event.patient_id,
+            event.action,
+            json.dumps(event.detail, ensure_ascii=False),
+        ]
+        for event in get_db().scalars(_audit_query(form))
+    ]
     return Response(
-        out.getvalue(),
+        csv_text(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
