@@ -136,9 +136,12 @@ def join(token: str) -> Response | tuple[str, int]:
     found = look_up_invite(db, token, now)
     if found.status != "ok" or found.invite is None:
         return render_template("auth/link_invalid.html", kind="invite", status=found.status), 410
-    if current_user.is_authenticated:
-        logout_user()
     invite = found.invite
+    if current_user.is_authenticated:
+        if request.method != "POST":
+            # Opening a link never signs anyone out: the page asks first (a POST, see join_sign_out).
+            return render_template("auth/join_signed_in.html", token=token, form=EmptyForm()), 200
+        logout_user()  # the join form itself was sent: the account it creates is the one to be signed in
     form = JoinForm(
         data=None
         if request.method == "POST"
@@ -174,3 +177,14 @@ def join(token: str) -> Response | tuple[str, int]:
     elif form.is_submitted():
         status = 422
     return render_template("auth/join.html", form=form, therapist=invite.therapist, invite=invite), status
+
+
+@bp.post("/join/<token>/sign-out")
+def join_sign_out(token: str) -> Response | tuple[str, int]:
+    """Sign out whoever is signed in, then continue to the invitation (the question the join page asks)."""
+    found = look_up_invite(get_db(), token, clock.now())
+    if found.status != "ok":
+        return render_template("auth/link_invalid.html", kind="invite", status=found.status), 410
+    if EmptyForm().validate_on_submit() and current_user.is_authenticated:
+        logout_user()
+    return redirect(url_for("auth.join", token=token))

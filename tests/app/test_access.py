@@ -59,6 +59,7 @@ TABLE = [
     Row("auth.reset_password", "POST", "/auth/reset/not-a-token", every(410)),
     Row("auth.join", "GET", "/auth/join/not-a-token", every(410)),
     Row("auth.join", "POST", "/auth/join/not-a-token", every(410)),
+    Row("auth.join_sign_out", "POST", "/auth/join/not-a-token/sign-out", every(410)),
     Row("learn.home", "GET", "/learn/", PATIENT_ONLY),
     Row("learn.module", "GET", "/learn/first", PATIENT_ONLY),
     Row("learn.module", "GET", "/learn/second", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}),
@@ -200,6 +201,12 @@ TABLE = [
         "GET",
         "/clinic/patients/{patient_id}/journal/{private_entry_id}",
         {**OWN_THERAPIST_ONLY, "own_therapist": 404},
+    ),
+    Row(
+        "clinic.mark_entry_read",
+        "POST",
+        "/clinic/patients/{patient_id}/journal/{entry_id}/read",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
     ),
     Row(
         "clinic.comment",

@@ -155,3 +155,29 @@ def test_invite_list_shows_only_own(
     client.post("/auth/logout")
     login(make_therapist())
     assert b"Mine Only" not in client.get("/clinic/invites").data
+
+
+def test_join_link_while_signed_in_asks_before_signing_out(
+    client: Any,
+    db: Session,
+    make_therapist: Callable[..., User],
+    make_patient: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
+    login(make_therapist())
+    link = create_link(client)
+    someone = make_patient()
+    login(someone)
+    asked = client.get(link)
+    assert asked.status_code == 200
+    assert b"Sign out and continue" in asked.data
+    assert client.get("/learn/").status_code == 200  # opening the link signed nobody out
+    assert client.get(f"{link}/sign-out").status_code == 405
+    answered = client.post(f"{link}/sign-out")
+    assert answered.status_code == 302
+    assert answered.headers["Location"] == link
+    assert client.get("/learn/").status_code == 302  # signed out now
+    page = client.get(link)
+    assert b"Sign out and continue" not in page.data
+    assert b"It does not diagnose" in page.data
+    assert client.post(link, data=JOIN).status_code == 302
