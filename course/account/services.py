@@ -6,15 +6,16 @@ import io
 import json
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record
 from ..csvfile import csv_text
+from ..erasure import erase_patient
 from ..journal.services import export_json, export_markdown, list_entries
-from ..keeping import forget_person
 from ..models import CheckIn, Enrollment, MeasureResponse, StepProgress, User
 
 
@@ -116,24 +117,22 @@ def deletion_due(patient: User, grace_days: int) -> datetime | None:
     return patient.deletion_requested_at + timedelta(days=grace_days)
 
 
-def delete_patient(db: Session, patient: User, admin: User, *, now: datetime, grace_days: int) -> None:
-    """Delete the patient and all their data; the audit trail keeps that it happened, not the data."""
+def delete_patient(
+    db: Session, patient: User, admin: User, *, now: datetime, grace_days: int, outbox: Path | None = None
+) -> None:
+    """Delete the patient and everything of theirs once the grace period has passed (course/erasure.py); the
+    audit trail keeps that it happened, with the former id as a plain value, not the data."""
     due = deletion_due(patient, grace_days)
     if not patient.is_patient or due is None or due > now:
         raise ValueError("This deletion cannot be completed yet.")
-    former = patient.id
     requested = patient.deletion_requested_at
+    deletion = erase_patient(db, patient, now=now, outbox=outbox)
     record(
         db,
         admin,
         None,
         "patient_deleted",
         now=now,
-        former_patient_id=former,
+        former_patient_id=deletion.user_id,
         requested_at=requested.isoformat() if requested else None,
     )
-    db.flush()
-    db.expunge(patient)
-    forget_person(db, former)  # words kept from ended sessions name the person only by id
-    # ON DELETE CASCADE removes enrollment, progress, journal, check-ins, measures, alerts and notes.
-    db.execute(delete(User).where(User.id == former))

@@ -19,6 +19,7 @@ from ..accounts import AccountError, create_user, set_active
 from ..csvfile import csv_text
 from ..db import get_db
 from ..forms import EmptyForm
+from ..mail import outbox_path
 from ..models import AuditEvent, Enrollment, Role, User
 from . import bp
 from .forms import AuditFilterForm, TherapistForm
@@ -172,6 +173,7 @@ def complete_deletion(user_id: int) -> BaseResponse:
                 current_user,
                 now=clock.now(),
                 grace_days=int(current_app.config["COURSE_DELETION_GRACE_DAYS"]),
+                outbox=outbox_path(),
             )
         except ValueError as exc:
             flash(str(exc), "error")

@@ -66,6 +66,7 @@ class Message:
     link: str
     unsubscribe_kind: str | None  # None: cannot be switched off (safety alerts)
     notification: str | None = None  # text of the in-app notification (therapists)
+    patient_id: int | None = None  # the patient a message to someone else is about (goes with their deletion)
 
 
 def opted_out(db: Session, user_ids: list[int]) -> set[tuple[int, str]]:
@@ -197,7 +198,8 @@ def _therapist_messages(db: Session, now: datetime, base: str, off: set[tuple[in
         therapist = alert.enrollment.therapist
         if not therapist.active:
             continue
-        link = f"{base}/clinic/patients/{alert.enrollment.patient_id}"
+        patient_id = alert.enrollment.patient_id
+        link = f"{base}/clinic/patients/{patient_id}"
         messages.append(
             Message(
                 f"alert:{alert.id}",
@@ -210,6 +212,7 @@ def _therapist_messages(db: Session, now: datetime, base: str, off: set[tuple[in
                 link,
                 None,
                 notification="A safety alert needs your attention.",
+                patient_id=patient_id,
             )
         )
     therapists = db.scalars(select(User).where(User.role == Role.THERAPIST, User.active.is_(True))).all()
@@ -312,7 +315,13 @@ def send_all(
     """Claim each message's key (committed), send it, and release the claim when sending fails."""
     report = RunReport()
     for message in messages:
-        claim = SentMessage(key=message.key, user_id=message.user.id, kind=message.kind, sent_at=now)
+        claim = SentMessage(
+            key=message.key,
+            user_id=message.user.id,
+            kind=message.kind,
+            sent_at=now,
+            patient_id=message.patient_id,
+        )
         try:
             db.add(claim)
             db.commit()
@@ -335,6 +344,7 @@ def send_all(
                     text=message.notification,
                     link=message.link,
                     created_at=now,
+                    patient_id=message.patient_id,
                 )
             )
             db.commit()
