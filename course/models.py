@@ -483,7 +483,8 @@ class NotificationOptOut(Base):
 
 
 class Notification(Base):
-    """An in-app notification for a therapist, mirroring the emailed digest and safety alerts."""
+    """An in-app notification: for therapists the emailed digest and safety alerts, for admins safety alerts
+    that have no active therapist, for patients a change of therapist."""
 
     __tablename__ = "notifications"
 

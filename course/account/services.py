@@ -16,7 +16,7 @@ from ..audit import record
 from ..csvfile import csv_text
 from ..erasure import erase_patient
 from ..journal.services import export_json, export_markdown, list_entries
-from ..models import CheckIn, Enrollment, MeasureResponse, StepProgress, User
+from ..models import CheckIn, Enrollment, MeasureResponse, Notification, StepProgress, User
 
 
 def export_archive(db: Session, patient: User, now: datetime) -> bytes:
@@ -135,4 +135,16 @@ def delete_patient(
         now=now,
         former_patient_id=deletion.user_id,
         requested_at=requested.isoformat() if requested else None,
+    )
+
+
+def unread_notifications(db: Session, user: User) -> list[Notification]:
+    """The person's unread notifications, newest first (a patient's say their therapist changed)."""
+    return list(
+        db.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(20)
+        )
     )

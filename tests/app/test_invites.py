@@ -157,6 +157,26 @@ def test_invite_list_shows_only_own(
     assert b"Mine Only" not in client.get("/clinic/invites").data
 
 
+def test_invite_of_a_deactivated_therapist_is_refused_with_a_clear_page(
+    app: Flask,
+    client: Any,
+    db: Session,
+    make_therapist: Callable[..., User],
+    login: Callable[[User], None],
+    clock: FrozenClock,
+) -> None:
+    therapist = make_therapist()
+    login(therapist)
+    link = create_link(client, patient_name="Pat Doe")
+    client.post("/auth/logout")
+    therapist.active = False
+    db.commit()
+    for response in (client.get(link), client.post(link, data=JOIN)):
+        assert response.status_code == 410
+        assert b"no longer works with the program here" in response.data
+    assert db.scalar(select(User).where(User.email == JOIN["email"])) is None
+
+
 def test_join_link_while_signed_in_asks_before_signing_out(
     client: Any,
     db: Session,
