@@ -7,15 +7,20 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import clock
 from .accounts import AccountError, create_user
 from .config import PROJECT_ROOT, is_development
 from .content.model import Catalog
-from .db import get_db, get_engine
+from .db import Base, dispose, get_db, get_engine
+from .erasure import Deletion, read_log, reapply
 from .keeping import purge_kept
 from .learn.services import orphaned_progress
+from .mail import outbox_path
 from .models import Role, User
 
 
@@ -112,30 +117,72 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(target: Path) -> None:
-        """Write a consistent snapshot of the database to TARGET (safe while the app runs)."""
+        """Write a consistent snapshot of the database to TARGET (safe while the app runs): readable by its
+        owner only, and encrypted when COURSE_BACKUP_RECIPIENT holds the clinic's age public key."""
         from .backup import BackupError, backup
 
+        recipient = current_app.config.get("COURSE_BACKUP_RECIPIENT") or None
         try:
-            backup(current_app.config["DATABASE_URL"], target)
+            backup(current_app.config["DATABASE_URL"], target, recipient=recipient)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"Backup written to {target}.")
+        how = "encrypted for the clinic's key" if recipient else "not encrypted: set COURSE_BACKUP_RECIPIENT"
+        click.echo(f"Backup written to {target} ({how}).")
+
+    @app.cli.command("backup-key")
+    @click.argument("identity_file", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_key_command(identity_file: Path) -> None:
+        """Make a clinic key for encrypted backups: the secret identity goes to IDENTITY_FILE (keep it away
+        from the server, e.g. in the clinic's password manager); the public key is printed, for
+        COURSE_BACKUP_RECIPIENT."""
+        from .backup import BackupError, new_identity
+
+        try:
+            public = new_identity(identity_file)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Identity written to {identity_file} (readable by you only). Set on the server:")
+        click.echo(f"COURSE_BACKUP_RECIPIENT={public}")
 
     @app.cli.command("restore")
-    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--identity",
+        "identity_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The clinic's age identity file, for an encrypted backup (default: COURSE_BACKUP_IDENTITY).",
+    )
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-    def restore_command(source: Path, yes: bool) -> None:
-        """Replace everything in the database with the snapshot SOURCE (stop the app first)."""
-        from .backup import BackupError, restore
+    def restore_command(source: Path, identity_file: Path | None, yes: bool) -> None:
+        """Replace everything in the database with the backup SOURCE (stop the app first).
 
-        if not yes:
-            click.confirm("This replaces everything in the database. Continue?", abort=True)
-        get_engine().dispose()
+        The file is checked before anything changes. Deletions logged by the live database are read first
+        and carried out again on the restored data, so nobody who was deleted comes back."""
+        from .backup import BackupError, open_snapshot, restore
+
+        url = current_app.config["DATABASE_URL"]
+        identity = str(identity_file) if identity_file else current_app.config.get("COURSE_BACKUP_IDENTITY")
+        scripts = ScriptDirectory.from_config(alembic_config())
         try:
-            restore(current_app.config["DATABASE_URL"], source)
+            with open_snapshot(
+                source, url, identity=identity, known=lambda r: _known(scripts, r)
+            ) as snapshot:
+                if not yes:
+                    click.confirm("This replaces everything in the database. Continue?", abort=True)
+                live = _live_deletions()
+                dispose(current_app)
+                restore(url, snapshot, [table.name for table in Base.metadata.sorted_tables])
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"Restored from {source}.")
+        click.echo(f"Restored from {source} (schema {snapshot.revision}).")
+        if snapshot.revision != scripts.get_current_head():
+            command.upgrade(alembic_config(), "head")
+            click.echo(f"Upgraded the restored database to schema {scripts.get_current_head()}.")
+        db = get_db()
+        erased = reapply(db, _merged(live, read_log(get_engine())), outbox=outbox_path())
+        db.commit()
+        click.echo(f"Deletions carried out again: {len(erased)}.")
 
     @app.cli.command("send-notifications")
     def send_notifications_command() -> None:
@@ -193,3 +240,30 @@ def register_cli(app: Flask) -> None:
 def migrations_path() -> Path:
     """Where the Alembic scripts live."""
     return PROJECT_ROOT / "migrations"
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    """Whether this code has the schema revision (so it is not newer than the code's head)."""
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _live_deletions() -> list[Deletion]:
+    """The deletions the live database has logged, read before a restore replaces it."""
+    try:
+        return read_log(get_engine())
+    except SQLAlchemyError as exc:
+        click.echo(
+            f"warning: the live database's deletion log could not be read ({type(exc).__name__}); only the "
+            "deletions the backup itself logged are carried out again.",
+            err=True,
+        )
+        return []
+
+
+def _merged(*logs: list[Deletion]) -> list[Deletion]:
+    """The deletions of several logs, each once, oldest first."""
+    found = {(d.user_id, d.account_created_at): d for log in logs for d in log}
+    return sorted(found.values(), key=lambda d: (d.deleted_at, d.user_id))

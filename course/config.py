@@ -79,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     "COURSE_KEPT_TEXT_HOURS": 24,
     # How often one address may have posted words kept that way.
     "COURSE_KEEP_LIMIT": "20 per hour",
+    # The clinic's age public key ("age1..."): `flask backup` encrypts to it (make one: `flask backup-key`).
+    "COURSE_BACKUP_RECIPIENT": None,
+    # For `flask restore` of an encrypted backup: the identity file's path, or the secret key itself.
+    "COURSE_BACKUP_IDENTITY": None,
 }
 
 _INT_KEYS = {

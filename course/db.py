@@ -72,10 +72,13 @@ class Base(DeclarativeBase):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    """Foreign keys on, WAL for concurrent readers, and a busy timeout instead of 'database is locked'."""
+    """Foreign keys on, WAL for concurrent readers, a busy timeout instead of 'database is locked', and
+    deleted content overwritten with zeros (secure_delete): a deleted person's words do not linger in free
+    pages."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -390,6 +393,25 @@ def session_rows(
     if db.autoflush:
         db.flush()
     return fetch_rows(db.connection(), statement, params)
+
+
+def wipe_after_commit(db: Session) -> None:
+    """Once this session commits, fold SQLite's write-ahead log into the database file and empty it.
+
+    With secure_delete on, a deletion writes zeroed pages; until a checkpoint they sit in the log while the
+    file (and the log's older frames) still hold the old text. The checkpoint runs on a connection of its own
+    after the commit (the session cannot run SQL then); it waits for readers as long as the busy timeout.
+    PostgreSQL keeps deleted rows until VACUUM reclaims them (autovacuum does, in its own time)."""
+    bind = db.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    def checkpoint(_session: Session) -> None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    event.listen(db, "after_commit", checkpoint, once=True)
 
 
 def get_engine() -> Engine:

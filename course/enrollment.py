@@ -24,7 +24,7 @@ from .models import (
     normalise_email,
 )
 
-InviteStatus = Literal["ok", "used", "expired", "unknown"]
+InviteStatus = Literal["ok", "used", "expired", "unknown", "inactive"]
 
 
 def _hash_token(token: str) -> str:
@@ -79,6 +79,9 @@ def look_up_invite(db: Session, token: str, now: datetime) -> InviteLookup:
         return InviteLookup("used", invite)
     if invite.expires_at <= now:
         return InviteLookup("expired", invite)
+    if not invite.therapist.active:
+        # The therapist left: nobody would follow the person who joins (their patients were handed over).
+        return InviteLookup("inactive", invite)
     return InviteLookup("ok", invite)
 
 

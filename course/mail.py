@@ -7,8 +7,9 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.policy import SMTP
-from email.utils import make_msgid
+from email.utils import getaddresses, make_msgid
 from pathlib import Path
 
 from flask import after_this_request, current_app
@@ -83,3 +84,23 @@ def send_mail_after_response(to: str, subject: str, body: str) -> None:
 
         response.call_on_close(send)
         return response
+
+
+def outbox_path() -> Path | None:
+    """Where the development backend keeps sent mail, or None when mail is not kept."""
+    if current_app.config["MAIL_BACKEND"] != "outbox":
+        return None
+    return Path(current_app.instance_path) / "outbox"
+
+
+def forget_recipient(outbox: Path, address: str) -> int:
+    """Remove the kept messages sent to `address` (a person's deletion); the number removed."""
+    wanted = address.strip().lower()
+    removed = 0
+    for kept in sorted(outbox.glob("*.eml")):
+        with kept.open("rb") as handle:
+            headers = BytesHeaderParser().parse(handle)
+        if any(found.lower() == wanted for _name, found in getaddresses(headers.get_all("To", []))):
+            kept.unlink()
+            removed += 1
+    return removed

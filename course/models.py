@@ -532,6 +532,10 @@ class SentMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The patient a message to someone else was about (a safety alert): it goes with the patient's deletion.
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
+    )
     kind: Mapped[str] = mapped_column(String(40))
     sent_at: Mapped[datetime] = mapped_column(default=system_now)
 
@@ -549,17 +553,37 @@ class NotificationOptOut(Base):
 
 
 class Notification(Base):
-    """An in-app notification for a therapist, mirroring the emailed digest and safety alerts."""
+    """An in-app notification: for therapists the emailed digest and safety alerts, for admins safety alerts
+    that have no active therapist, for patients a change of therapist."""
 
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The patient it is about, when it is about one: it goes with the patient's deletion.
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
+    )
     kind: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=system_now)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DeletionLogEntry(Base):
+    """A patient's completed deletion, as ids and dates only: `flask restore` erases the account again when a
+    restored backup brings it back (the account's creation time tells it from a later account given the same
+    id). Nothing here names the person."""
+
+    __tablename__ = "deletion_log"
+    __table_args__ = (UniqueConstraint("user_id", "account_created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)  # a plain value: the account it named is gone
+    account_created_at: Mapped[datetime]
+    requested_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_at: Mapped[datetime]
 
 
 class CaseloadEntry(Base):

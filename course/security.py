@@ -43,7 +43,9 @@ def init_app(app: Flask) -> None:
         for name, lower, value in SECURITY_HEADERS:
             if lower not in present:
                 headers.add(name, value)
-        if response.mimetype == "text/html" and "cache-control" not in present:
+        # Every answer without its own caching rule, whatever its type: pages, and the ZIP, JSON, Markdown
+        # and CSV downloads of health data, which a shared computer's browser cache would otherwise keep.
+        if "cache-control" not in present:
             headers.add("Cache-Control", "no-store")
         if app.config.get("SESSION_COOKIE_SECURE") and "strict-transport-security" not in present:
             headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -19,7 +19,7 @@ from ..models import Role
 from ..second_factor import has_second_factor, passkey_count, recovery_codes_left, remove_all
 from . import bp
 from .forms import ChangePasswordForm, DeleteRequestForm, TimezoneForm, TurnOffFactorsForm
-from .services import cancel_deletion, deletion_due, export_archive, request_deletion
+from .services import cancel_deletion, deletion_due, export_archive, request_deletion, unread_notifications
 
 
 def _page(status: int = 200, **forms: object) -> tuple[str, int]:
@@ -36,6 +36,7 @@ def _page(status: int = 200, **forms: object) -> tuple[str, int]:
         "delete_form": forms.get("delete_form") or DeleteRequestForm(formdata=None),
         "cancel_form": EmptyForm(),
         "deletion_due": deletion_due(current_user, int(current_app.config["COURSE_DELETION_GRACE_DAYS"])),
+        "messages": unread_notifications(get_db(), current_user) if current_user.is_patient else [],
     }
     return render_template("account/settings.html", **context), status
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record
+from ..csvfile import csv_text
+from ..erasure import erase_patient
 from ..journal.services import export_json, export_markdown, list_entries
-from ..keeping import forget_person
-from ..models import CheckIn, Enrollment, MeasureResponse, StepProgress, User
+from ..models import CheckIn, Enrollment, MeasureResponse, Notification, StepProgress, User
 
 
 def export_archive(db: Session, patient: User, now: datetime) -> bytes:
@@ -68,22 +69,22 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         }
         for m in measures
     ]
-    table = io.StringIO()
-    writer = csv.writer(table)
-    writer.writerow(["day", "pain", "sleep_hours", "sleep_quality", "stress", "mood", "habits", "note"])
-    for c in checkins:
-        writer.writerow(
-            [
-                c.day.isoformat(),
-                c.pain,
-                c.sleep_hours,
-                c.sleep_quality,
-                c.stress,
-                c.mood or "",
-                " ".join(h.habit_id for h in c.habits),
-                c.note or "",
-            ]
-        )
+    table: list[list[object]] = [
+        ["day", "pain", "sleep_hours", "sleep_quality", "stress", "mood", "habits", "note"]
+    ]
+    table += [
+        [
+            c.day.isoformat(),
+            c.pain,
+            c.sleep_hours,
+            c.sleep_quality,
+            c.stress,
+            c.mood,
+            " ".join(h.habit_id for h in c.habits),
+            c.note,
+        ]
+        for c in checkins
+    ]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -94,7 +95,7 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         archive.writestr("journal.md", export_markdown(entries, patient))
         archive.writestr("course-answers.json", json.dumps(answers, ensure_ascii=False, indent=2))
         archive.writestr("questionnaires.json", json.dumps(scores, ensure_ascii=False, indent=2))
-        archive.writestr("check-ins.csv", table.getvalue())
+        archive.writestr("check-ins.csv", csv_text(table))
     return buffer.getvalue()
 
 
@@ -116,24 +117,34 @@ def deletion_due(patient: User, grace_days: int) -> datetime | None:
     return patient.deletion_requested_at + timedelta(days=grace_days)
 
 
-def delete_patient(db: Session, patient: User, admin: User, *, now: datetime, grace_days: int) -> None:
-    """Delete the patient and all their data; the audit trail keeps that it happened, not the data."""
+def delete_patient(
+    db: Session, patient: User, admin: User, *, now: datetime, grace_days: int, outbox: Path | None = None
+) -> None:
+    """Delete the patient and everything of theirs once the grace period has passed (course/erasure.py); the
+    audit trail keeps that it happened, with the former id as a plain value, not the data."""
     due = deletion_due(patient, grace_days)
     if not patient.is_patient or due is None or due > now:
         raise ValueError("This deletion cannot be completed yet.")
-    former = patient.id
     requested = patient.deletion_requested_at
+    deletion = erase_patient(db, patient, now=now, outbox=outbox)
     record(
         db,
         admin,
         None,
         "patient_deleted",
         now=now,
-        former_patient_id=former,
+        former_patient_id=deletion.user_id,
         requested_at=requested.isoformat() if requested else None,
     )
-    db.flush()
-    db.expunge(patient)
-    forget_person(db, former)  # words kept from ended sessions name the person only by id
-    # ON DELETE CASCADE removes enrollment, progress, journal, check-ins, measures, alerts and notes.
-    db.execute(delete(User).where(User.id == former))
+
+
+def unread_notifications(db: Session, user: User) -> list[Notification]:
+    """The person's unread notifications, newest first (a patient's say their therapist changed)."""
+    return list(
+        db.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(20)
+        )
+    )

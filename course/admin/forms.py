@@ -6,7 +6,7 @@ from wtforms import DateField, EmailField, IntegerField, SelectField, StringFiel
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import NewPasswordFields, timezone_choices
-from ..forms import BaseForm, KeyedForm
+from ..forms import BaseForm, KeyedForm, choices
 
 
 class TherapistForm(KeyedForm, NewPasswordFields):
@@ -54,3 +54,19 @@ class ResetFactorForm(KeyedForm):
         validators=[InputRequired("Please say why: the audit trail keeps it."), Length(max=300)],
     )
     submit = SubmitField("Reset their second step")
+
+
+class HandoverForm(KeyedForm):
+    """Who follows a leaving therapist's patients."""
+
+    successor = SelectField(
+        "Who follows these patients from now on",
+        coerce=lambda value: int(value) if str(value).isdigit() else None,
+        validators=[InputRequired("Please choose a therapist.")],
+        validate_choice=False,  # checked against the active therapists when saving (a clear message)
+    )
+    submit = SubmitField("Hand over and deactivate")
+
+    def __init__(self, candidates: list[tuple[int, str]], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.successor.choices = choices([("", "Choose a therapist"), *candidates])

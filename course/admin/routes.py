@@ -1,9 +1,8 @@
-"""Views for clinic admins: list, add, deactivate and reactivate therapists. Nothing is deleted."""
+"""Views for clinic admins: therapists (add, hand over and deactivate, reactivate), the audit trail, and
+patients' deletions."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -20,12 +19,15 @@ from ..account.services import delete_patient, deletion_due
 from ..accounts import AccountError, create_user, set_active
 from ..audit import record, record_views
 from ..auth.flow import tell_about_change
+from ..csvfile import csv_text
 from ..db import get_db
 from ..forms import EmptyForm
+from ..mail import outbox_path, send_mail
 from ..models import AuditEvent, Enrollment, Role, User
 from ..second_factor import remove_all
+from ..staffing import HandoverError, Notice, deactivate_therapist, hand_over, patient_count, successors
 from . import bp
-from .forms import AuditFilterForm, ResetFactorForm, TherapistForm
+from .forms import AuditFilterForm, HandoverForm, ResetFactorForm, TherapistForm
 
 
 @bp.get("/")
@@ -81,19 +83,102 @@ def new_therapist() -> BaseResponse | tuple[str, int]:
 @bp.post("/therapists/<int:user_id>/<any(deactivate, reactivate):action>")
 @role_required(Role.ADMIN)
 def set_therapist_active(user_id: int, action: str) -> BaseResponse:
-    """Deactivate (cannot sign in; nothing deleted) or reactivate a therapist."""
+    """Deactivate (cannot sign in; nothing deleted) or reactivate a therapist. A therapist who still follows
+    patients is deactivated only with the handover (`handover`)."""
     db = get_db()
-    user = db.get(User, user_id)
+    user = _therapist_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        if action == "reactivate":
+            set_active(user, True, clock.now())
+            record(db, current_user, None, "reactivate_therapist", now=clock.now(), therapist_id=user.id)
+            flash(f"{user.display_name} can sign in again.", "success")
+            return redirect(url_for(".therapists"))
+        try:
+            deactivate_therapist(db, user, clock.now())
+        except HandoverError as exc:
+            flash(str(exc), "info")
+            return redirect(url_for(".handover", user_id=user.id))
+        record(db, current_user, None, "deactivate_therapist", now=clock.now(), therapist_id=user.id)
+        flash(f"{user.display_name} can no longer sign in.", "success")
+    return redirect(url_for(".therapists"))
+
+
+def _therapist_or_404(user_id: int) -> User:
+    user = get_db().get(User, user_id)
     if user is None or user.role != Role.THERAPIST:
         abort(404)
-    if EmptyForm().validate_on_submit():
-        set_active(user, action == "reactivate", clock.now())
-        if action == "deactivate":
-            signins.end_all(db, user.id)
-        record(db, current_user, None, f"{action}_therapist", now=clock.now(), therapist_id=user.id)
-        verb = "can sign in again" if action == "reactivate" else "can no longer sign in"
-        flash(f"{user.display_name} {verb}.", "success")
-    return redirect(url_for(".therapists"))
+    return user
+
+
+@bp.route("/therapists/<int:user_id>/handover", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def handover(user_id: int) -> BaseResponse | tuple[str, int]:
+    """Hand a leaving therapist's patients to another therapist, then deactivate the leaving account. The
+    patients and the new therapist are told by email and in the app."""
+    db = get_db()
+    leaving = _therapist_or_404(user_id)
+    candidates = successors(db, leaving)
+    form = HandoverForm([(t.id, f"{t.display_name} ({t.email})") for t in candidates])
+    count = patient_count(db, leaving)
+    if form.validate_on_submit():
+        now = clock.now()
+        successor = next((t for t in candidates if t.id == form.successor.data), None)
+        if successor is None:
+            form.successor.errors = ["Please choose one of the active therapists."]
+        else:
+            notices = hand_over(
+                db,
+                leaving,
+                successor,
+                now=now,
+                base_url=current_app.config["COURSE_BASE_URL"],
+                clinic=current_app.config["COURSE_CLINIC_NAME"],
+            )
+            if leaving.active:
+                deactivate_therapist(db, leaving, now)
+            record(
+                db,
+                current_user,
+                None,
+                "hand_over_patients",
+                now=now,
+                therapist_id=leaving.id,
+                successor_id=successor.id,
+                patients=count,
+            )
+            unsent = _send_notices(notices)
+            flash(
+                f"{successor.display_name} now follows {leaving.display_name}'s patients, and "
+                f"{leaving.display_name} can no longer sign in.",
+                "success",
+            )
+            if unsent:
+                flash(
+                    f"{unsent} of the emails telling them could not be sent. They see the change in the app.",
+                    "error",
+                )
+            return redirect(url_for(".therapists"))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "admin/handover.html",
+        leaving=leaving,
+        form=form,
+        count=count,
+        candidates=candidates,
+        action_form=EmptyForm(),
+    ), status
+
+
+def _send_notices(notices: list[Notice]) -> int:
+    """Send each email; the number that could not be sent (each failure is logged, none stops the others)."""
+    unsent = 0
+    for notice in notices:
+        try:
+            send_mail(notice.to, notice.subject, notice.body)
+        except Exception:
+            current_app.logger.exception("an email about a handover could not be sent")
+            unsent += 1
+    return unsent
 
 
 def _audit_query(form: AuditFilterForm) -> Select[Any]:
@@ -141,25 +226,23 @@ def audit_csv() -> Response:
     form = AuditFilterForm(request.args)
     if not form.validate():
         abort(400)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at_utc", "actor", "patient_id", "action", "detail"])
     db = get_db()
     events = db.scalars(_audit_query(form)).all()
     shown = [event.patient_id for event in events if event.patient_id is not None]
     record_views(db, current_user, "export_audit", shown, now=clock.now(), filters=_filters(form))
-    for event in events:
-        writer.writerow(
-            [
-                event.at.isoformat(),
-                event.actor.email if event.actor else "",
-                event.patient_id or "",
-                event.action,
-                json.dumps(event.detail, ensure_ascii=False),
-            ]
-        )
+    rows: list[list[object]] = [["at_utc", "actor", "patient_id", "action", "detail"]]
+    rows += [
+        [
+            event.at.isoformat(),
+            event.actor.email if event.actor else "",
+            event.patient_id,
+            event.action,
+            json.dumps(event.detail, ensure_ascii=False),
+        ]
+        for event in events
+    ]
     return Response(
-        out.getvalue(),
+        csv_text(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
@@ -204,6 +287,7 @@ def complete_deletion(user_id: int) -> BaseResponse:
                 current_user,
                 now=clock.now(),
                 grace_days=int(current_app.config["COURSE_DELETION_GRACE_DAYS"]),
+                outbox=outbox_path(),
             )
         except ValueError as exc:
             flash(str(exc), "error")

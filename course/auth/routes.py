@@ -169,8 +169,8 @@ def join(token: str) -> Response | tuple[str, int]:
         return render_template("auth/link_invalid.html", kind="invite", status=found.status), 410
     invite = found.invite
     if current_user.is_authenticated:
-        # Opening a link changes nothing: signing out is a button (a POST).
-        return render_template("auth/join_signed_in.html", invite=invite, action_form=EmptyForm()), 200
+        # Opening a link changes nothing: the page asks before signing out (a POST, see join_sign_out).
+        return render_template("auth/join_signed_in.html", token=token, form=EmptyForm()), 200
     form = JoinForm(
         data=None
         if request.method == "POST"
@@ -237,3 +237,14 @@ def join_confirm(token: str) -> Response | tuple[str, int]:
         flash("Welcome. Your program has started.", "success")
         return response
     return render_template("auth/join_confirm.html", pending=pending, form=form), 200
+
+
+@bp.post("/join/<token>/sign-out")
+def join_sign_out(token: str) -> Response | tuple[str, int]:
+    """Sign out whoever is signed in, then continue to the invitation (the question the join page asks)."""
+    found = look_up_invite(get_db(), token, clock.now())
+    if found.status != "ok":
+        return render_template("auth/link_invalid.html", kind="invite", status=found.status), 410
+    if EmptyForm().validate_on_submit() and current_user.is_authenticated:
+        sign_out(current_user._get_current_object(), why="sign_out")
+    return redirect(url_for("auth.join", token=token))

@@ -21,8 +21,9 @@ from ..auth.routes import safe_next
 from ..content.model import Catalog
 from ..db import get_db
 from ..enrollment import create_invite, record_assessment, record_override
+from ..forms import EmptyForm
 from ..journal.forms import CommentForm
-from ..journal.services import JournalError, add_comment, is_unread
+from ..journal.services import JournalError, add_comment, is_unread, mark_read
 from ..learn.services import program_for
 from ..mail import send_mail
 from ..models import (
@@ -337,14 +338,39 @@ def note(patient_id: int) -> BaseResponse | tuple[str, int]:
 @bp.get("/patients/<int:patient_id>/journal/<int:entry_id>")
 @role_required(Role.THERAPIST)
 def shared_entry(patient_id: int, entry_id: int) -> str:
-    """A shared journal entry with the replies; reading it marks it read (and is audited)."""
+    """A shared journal entry with the replies (audited). Opening it changes nothing: it counts as read once
+    the therapist says so ("Mark as read") or replies."""
     db = get_db()
     now = clock.now()
     enrollment = enrollment_for_therapist(db, current_user, patient_id)
     entry = _shared_entry_or_404(enrollment, entry_id)
-    entry.therapist_read_at = now
     record(db, current_user, patient_id, "read_shared_entry", now=now, entry_id=entry.id)
-    return render_template("clinic/shared_entry.html", enrollment=enrollment, entry=entry, form=CommentForm())
+    return _shared_entry_page(enrollment, entry, CommentForm())
+
+
+def _shared_entry_page(enrollment: Enrollment, entry: JournalEntry, form: CommentForm) -> str:
+    return render_template(
+        "clinic/shared_entry.html",
+        enrollment=enrollment,
+        entry=entry,
+        form=form,
+        unread=is_unread(entry),
+        read_form=EmptyForm(),
+    )
+
+
+@bp.post("/patients/<int:patient_id>/journal/<int:entry_id>/read")
+@role_required(Role.THERAPIST)
+def mark_entry_read(patient_id: int, entry_id: int) -> BaseResponse:
+    """Mark a shared entry as read, so the unread counts (caseload, digest) stop counting it."""
+    db = get_db()
+    enrollment = enrollment_for_therapist(db, current_user, patient_id)
+    entry = _shared_entry_or_404(enrollment, entry_id)
+    if EmptyForm().validate_on_submit():
+        mark_read(entry, clock.now())
+        flash("Marked as read.", "success")
+        return redirect(url_for(".patient", patient_id=patient_id, _anchor="shared"))
+    return redirect(url_for(".shared_entry", patient_id=patient_id, entry_id=entry_id))
 
 
 @bp.post("/patients/<int:patient_id>/journal/<int:entry_id>/comment")
@@ -365,7 +391,7 @@ def comment(patient_id: int, entry_id: int) -> BaseResponse | tuple[str, int]:
             record(db, current_user, patient_id, "comment_shared_entry", now=now, entry_id=entry.id)
             flash("Your reply is saved. The patient will see it beside the entry.", "success")
             return redirect(url_for(".shared_entry", patient_id=patient_id, entry_id=entry_id))
-    return render_template("clinic/shared_entry.html", enrollment=enrollment, entry=entry, form=form), 422
+    return _shared_entry_page(enrollment, entry, form), 422
 
 
 def _shared_entry_or_404(enrollment: Enrollment, entry_id: int) -> JournalEntry:

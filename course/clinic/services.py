@@ -3,11 +3,10 @@ therapist takes. Triage rules live in course/triage.py; a patient's timeline in 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from .._zones import zone_of
 from ..content.model import Catalog
+from ..csvfile import csv_text
 from ..models import (
     Alert,
     AlertState,
@@ -290,8 +290,6 @@ def caseload_csv(
 ) -> str:
     """Progress and latest measures per patient, with names or with stable pseudonyms."""
     measure_ids = sorted({m for per in scores.values() for m in per})
-    out = io.StringIO()
-    writer = csv.writer(out)
     header = ["patient"] + ([] if deidentified else ["email"])
     header += [
         "started",
@@ -305,20 +303,16 @@ def caseload_csv(
         "pain_change",
         "open_alerts",
     ] + [f"latest_{m}" for m in measure_ids]
-    writer.writerow(header)
+    table: list[Sequence[object]] = [header]
     for row in rows:
         patient = row.enrollment.patient
-        ident = (
-            [pseudonym(secret, patient.id)]
-            if deidentified
-            else [_safe_cell(patient.display_name), patient.email]
-        )
+        ident = [pseudonym(secret, patient.id)] if deidentified else [patient.display_name, patient.email]
         started = (
             row.enrollment.started_at.date().isoformat()
             if not deidentified
             else row.enrollment.started_at.strftime("%Y-%m")
         )
-        writer.writerow(
+        table.append(
             ident
             + [
                 started,
@@ -328,18 +322,13 @@ def caseload_csv(
                 row.finished,
                 row.enrollment.paused,
                 row.checkins_7d,
-                "" if row.pain_week is None else row.pain_week,
-                "" if row.pain_change is None else row.pain_change,
+                row.pain_week,
+                row.pain_change,
                 row.open_alerts,
             ]
-            + [scores.get(row.enrollment.id, {}).get(m, "") for m in measure_ids]
+            + [scores.get(row.enrollment.id, {}).get(m) for m in measure_ids]
         )
-    return out.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    """Stop a spreadsheet from running a cell that starts like a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_text(table)
 
 
 def latest_scores(db: Session, enrollment_ids: list[int]) -> dict[int, dict[str, float]]:

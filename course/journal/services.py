@@ -201,6 +201,11 @@ def is_unread(entry: JournalEntry) -> bool:
     return entry.therapist_read_at is None or entry.therapist_read_at < changed
 
 
+def mark_read(entry: JournalEntry, now: datetime) -> None:
+    """The therapist has read the shared entry as it is now."""
+    entry.therapist_read_at = now
+
+
 def add_comment(db: Session, entry: JournalEntry, therapist: User, text: str, now: datetime) -> Comment:
     """The therapist's reply beside a shared entry; replying also marks it read."""
     text = text.strip()

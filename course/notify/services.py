@@ -65,7 +65,8 @@ class Message:
     body: str
     link: str
     unsubscribe_kind: str | None  # None: cannot be switched off (safety alerts)
-    notification: str | None = None  # text of the in-app notification (therapists)
+    notification: str | None = None  # text of the in-app notification (therapists, admins)
+    patient_id: int | None = None  # the patient a message to someone else is about (goes with their deletion)
 
 
 def opted_out(db: Session, user_ids: list[int]) -> set[tuple[int, str]]:
@@ -193,25 +194,50 @@ def _therapist_messages(db: Session, now: datetime, base: str, off: set[tuple[in
         )
         .options(joinedload(Alert.enrollment).joinedload(Enrollment.therapist))
     ).all()
+    admins: list[User] | None = None
     for alert in safety:
         therapist = alert.enrollment.therapist
-        if not therapist.active:
-            continue
-        link = f"{base}/clinic/patients/{alert.enrollment.patient_id}"
-        messages.append(
-            Message(
-                f"alert:{alert.id}",
-                therapist,
-                "safety_alert",
-                "A safety alert needs your attention",
-                f"Hello {therapist.display_name},\n\n"
-                "A safety alert was raised for one of your patients. Please "
-                "sign in to see it.",
-                link,
-                None,
-                notification="A safety alert needs your attention.",
+        patient_id = alert.enrollment.patient_id
+        if therapist.active:
+            messages.append(
+                Message(
+                    f"alert:{alert.id}",
+                    therapist,
+                    "safety_alert",
+                    "A safety alert needs your attention",
+                    f"Hello {therapist.display_name},\n\n"
+                    "A safety alert was raised for one of your patients. Please "
+                    "sign in to see it.",
+                    f"{base}/clinic/patients/{patient_id}",
+                    None,
+                    notification="A safety alert needs your attention.",
+                    patient_id=patient_id,
+                )
             )
-        )
+            continue
+        # Nobody follows the patient: the clinic's admins hand them to a therapist who can act.
+        if admins is None:
+            admins = list(db.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))))
+        for admin in admins:
+            messages.append(
+                Message(
+                    f"alert:{alert.id}:admin:{admin.id}",
+                    admin,
+                    "safety_alert",
+                    "A safety alert has no active therapist",
+                    f"Hello {admin.display_name},\n\n"
+                    f"A safety alert was raised for a patient of {therapist.display_name}, whose account is "
+                    "deactivated, so no therapist will see it. Please hand their patients to an active "
+                    "therapist today.",
+                    f"{base}/admin/therapists/{therapist.id}/handover",
+                    None,
+                    notification=(
+                        f"A safety alert for a patient of {therapist.display_name} (deactivated) has no "
+                        "therapist: hand their patients over."
+                    ),
+                    patient_id=patient_id,
+                )
+            )
     therapists = db.scalars(select(User).where(User.role == Role.THERAPIST, User.active.is_(True))).all()
     for therapist in therapists:
         local = now.astimezone(zone_of(therapist))
@@ -312,7 +338,13 @@ def send_all(
     """Claim each message's key (committed), send it, and release the claim when sending fails."""
     report = RunReport()
     for message in messages:
-        claim = SentMessage(key=message.key, user_id=message.user.id, kind=message.kind, sent_at=now)
+        claim = SentMessage(
+            key=message.key,
+            user_id=message.user.id,
+            kind=message.kind,
+            sent_at=now,
+            patient_id=message.patient_id,
+        )
         try:
             db.add(claim)
             db.commit()
@@ -335,6 +367,7 @@ def send_all(
                     text=message.notification,
                     link=message.link,
                     created_at=now,
+                    patient_id=message.patient_id,
                 )
             )
             db.commit()

@@ -97,6 +97,7 @@ TABLE = [
         "/admin/staff/{therapist_id}/second-factor",
         {**ADMIN_ONLY, "admin": 422},
     ),
+    Row("auth.join_sign_out", "POST", "/auth/join/not-a-token/sign-out", every(410)),
     Row("learn.home", "GET", "/learn/", PATIENT_ONLY),
     Row("learn.module", "GET", "/learn/first", PATIENT_ONLY),
     Row("learn.module", "GET", "/learn/second", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}),
@@ -188,13 +189,8 @@ TABLE = [
     Row("notify.preferences", "POST", "/notifications/preferences", every(302, anonymous=LOGIN)),
     Row("notify.unsubscribe", "GET", "/notifications/unsubscribe/not-a-token", every(404)),
     Row("notify.unsubscribe", "POST", "/notifications/unsubscribe/not-a-token", every(404)),
-    Row("notify.inbox", "GET", "/notifications/", THERAPIST_ONLY),
-    Row(
-        "notify.mark_read",
-        "POST",
-        "/notifications/read",
-        {**THERAPIST_ONLY, "own_therapist": 302, "other_therapist": 302},
-    ),
+    Row("notify.inbox", "GET", "/notifications/", every(200, anonymous=LOGIN)),
+    Row("notify.mark_read", "POST", "/notifications/read", every(302)),
     Row("clinic.caseload", "GET", "/clinic/", THERAPIST_ONLY),
     Row("clinic.export_caseload", "GET", "/clinic/export.csv", THERAPIST_ONLY),
     Row("clinic.alerts", "GET", "/clinic/alerts", THERAPIST_ONLY),
@@ -241,6 +237,12 @@ TABLE = [
         {**OWN_THERAPIST_ONLY, "own_therapist": 404},
     ),
     Row(
+        "clinic.mark_entry_read",
+        "POST",
+        "/clinic/patients/{patient_id}/journal/{entry_id}/read",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
+    Row(
         "clinic.comment",
         "POST",
         "/clinic/patients/{patient_id}/journal/{entry_id}/comment",
@@ -263,6 +265,10 @@ TABLE = [
     Row("admin.audit_csv", "GET", "/admin/audit.csv", ADMIN_ONLY),
     Row("admin.new_therapist", "POST", "/admin/therapists/new", {**ADMIN_ONLY, "admin": 422}),
     Row("admin.set_therapist_active", "GET", "/admin/therapists/{therapist_id}/deactivate", every(405)),
+    # The other therapist follows a patient: deactivating them leads to the handover.
+    Row("admin.handover", "GET", "/admin/therapists/{therapist_id}/handover", ADMIN_ONLY),
+    Row("admin.handover", "POST", "/admin/therapists/{therapist_id}/handover", {**ADMIN_ONLY, "admin": 422}),
+    Row("admin.handover", "GET", "/admin/therapists/{patient_id}/handover", {**ADMIN_ONLY, "admin": 404}),
     Row(
         "admin.set_therapist_active",
         "POST",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -22,15 +25,28 @@ def create_link(client: Any, **data: str) -> str:
     return match.group(1).decode()
 
 
+def last_mail_to(app: Flask, address: str) -> str:
+    """The body of the newest email to the address, from the memory backend or the development outbox."""
+    for mail in reversed(app.extensions.get("course.sent_mail", [])):
+        if mail.to == address:
+            return str(mail.body)
+    outbox = Path(app.instance_path) / "outbox"
+    for path in sorted(outbox.glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == address:
+            return str(message.get_body().get_content())  # type: ignore[union-attr]
+    raise AssertionError(f"no email to {address}")
+
+
 def join_and_confirm(app: Flask, client: Any, link: str, data: dict[str, str]) -> Any:
     """Sign up through the invite, then open the confirmation email's link and press the button."""
     sent = client.post(link, data=data)
     assert sent.status_code == 200, sent.data
     assert b"Check your email" in sent.data
-    mail = app.extensions["course.sent_mail"][-1]
-    assert mail.to == data["email"].lower()
-    found = re.search(r"http://127\.0\.0\.1:5000(/auth/join/confirm/\S+)", mail.body)
-    assert found, mail.body
+    found = re.search(
+        r"http://127\.0\.0\.1:5000(/auth/join/confirm/\S+)", last_mail_to(app, data["email"].lower())
+    )
+    assert found
     confirm = found.group(1)
     assert client.get(confirm).status_code == 200
     return client.post(confirm)
@@ -192,3 +208,49 @@ def test_invite_list_shows_only_own(
     client.post("/auth/logout")
     login(make_therapist())
     assert b"Mine Only" not in client.get("/clinic/invites").data
+
+
+def test_invite_of_a_deactivated_therapist_is_refused_with_a_clear_page(
+    app: Flask,
+    client: Any,
+    db: Session,
+    make_therapist: Callable[..., User],
+    login: Callable[[User], None],
+    clock: FrozenClock,
+) -> None:
+    therapist = make_therapist()
+    login(therapist)
+    link = create_link(client, patient_name="Pat Doe")
+    client.post("/auth/logout")
+    therapist.active = False
+    db.commit()
+    for response in (client.get(link), client.post(link, data=JOIN)):
+        assert response.status_code == 410
+        assert b"no longer works with the program here" in response.data
+    assert db.scalar(select(User).where(User.email == JOIN["email"])) is None
+
+
+def test_join_link_while_signed_in_asks_before_signing_out(
+    client: Any,
+    db: Session,
+    make_therapist: Callable[..., User],
+    make_patient: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
+    login(make_therapist())
+    link = create_link(client)
+    someone = make_patient()
+    login(someone)
+    asked = client.get(link)
+    assert asked.status_code == 200
+    assert b"Sign out and continue" in asked.data
+    assert client.get("/learn/").status_code == 200  # opening the link signed nobody out
+    assert client.get(f"{link}/sign-out").status_code == 405
+    answered = client.post(f"{link}/sign-out")
+    assert answered.status_code == 302
+    assert answered.headers["Location"] == link
+    assert client.get("/learn/").status_code == 302  # signed out now
+    page = client.get(link)
+    assert b"Sign out and continue" not in page.data
+    assert b"It does not diagnose" in page.data
+    assert join_and_confirm(client.application, client, link, JOIN).status_code == 302

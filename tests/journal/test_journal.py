@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
 from course.journal.services import purge_deleted
-from course.models import Alert, AuditEvent, JournalEntry, User
+from course.models import Alert, AuditEvent, CaseloadEntry, JournalEntry, User
 from tests.conftest import TEST_PASSWORD, sign_in_as
 
 LONG_TEXT = "On a bad day I wrote this slowly. " * 300  # about 10,000 characters
@@ -210,12 +210,23 @@ def test_journal_share_unshare_as_seen_by_therapist(
     assert "Unread" in page
     read = therapist_browser.get(entry_url).data.decode()
     assert "&lt;i&gt;really&lt;/i&gt;" in read
+    # Opening it changes nothing (a GET); the therapist says when it is read, and the counts follow.
+    assert "Unread" in therapist_browser.get(detail).data.decode()
+    therapist_browser.get("/clinic/")
+    assert db.scalar(select(CaseloadEntry.unread).where(CaseloadEntry.patient_id == patient.id)) == 1
+    marked = therapist_browser.post(f"{entry_url}/read")
+    assert marked.status_code == 302
+    assert marked.headers["Location"].endswith(f"{detail}#shared")
     assert "Unread" not in therapist_browser.get(detail).data.decode()
+    therapist_browser.get("/clinic/")
+    db.expire_all()
+    assert db.scalar(select(CaseloadEntry.unread).where(CaseloadEntry.patient_id == patient.id)) == 0
+    assert "Mark as read" not in therapist_browser.get(entry_url).data.decode()
     clock.advance(minutes=5)
     reply = therapist_browser.post(f"{entry_url}/comment", data={"text": "Thank you for sharing this."})
     assert reply.status_code == 302
     assert "Thank you for sharing this." in client.get(f"/journal/{entry_id}").data.decode()
-    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "read_shared_entry")) == 1
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "read_shared_entry")) == 2
 
     client.post(f"/journal/{entry_id}/unshare")
     assert "For my therapist" not in therapist_browser.get(detail).data.decode()
@@ -237,7 +248,8 @@ def test_journal_edit_after_read_counts_as_unread_again(
     client.post(f"/journal/{entry_id}/share")
     t = app.test_client()
     sign_in_as(app, t, therapist)
-    t.get(f"/clinic/patients/{patient.id}/journal/{entry_id}")
+    t.post(f"/clinic/patients/{patient.id}/journal/{entry_id}/read")
+    assert "Unread" not in t.get(f"/clinic/patients/{patient.id}").data.decode()
     clock.advance(minutes=20)
     client.post(f"/journal/{entry_id}/edit", data={"text": "v2", "revision": "1"})
     assert "Unread" in t.get(f"/clinic/patients/{patient.id}").data.decode()

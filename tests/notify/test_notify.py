@@ -205,6 +205,35 @@ def test_therapist_safety_alert_at_once_and_daily_digest(
     assert any(t.startswith("Daily summary: 1 new alert") for t in texts)
 
 
+def test_safety_alert_without_an_active_therapist_goes_to_the_admins(
+    app: Flask,
+    runner: Any,
+    db: Session,
+    patient: User,
+    make_admin: Callable[..., User],
+    clock: FrozenClock,
+    inbox: Inbox,
+) -> None:
+    admins = [make_admin(), make_admin()]
+    retired = make_admin(active=False)
+    enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
+    assert enrollment is not None
+    therapist = enrollment.therapist
+    therapist.active = False  # deactivated before handing over was required
+    raise_alert(db, enrollment, "red_flag", now=clock(), details={"source": "screening"})
+    db.commit()
+    run(runner)
+    run(runner)
+    assert inbox.subjects(therapist.email) == []
+    for admin in admins:
+        assert inbox.subjects(admin.email) == ["A safety alert has no active therapist"]
+        notes = db.scalars(select(Notification).where(Notification.user_id == admin.id)).all()
+        assert len(notes) == 1
+        assert notes[0].link.endswith(f"/admin/therapists/{therapist.id}/handover")  # type: ignore[union-attr]
+        assert notes[0].patient_id == patient.id  # goes with the patient's deletion
+    assert inbox.subjects(retired.email) == []
+
+
 def test_failed_send_is_retried_next_run(app: Flask, db: Session, patient: User, clock: FrozenClock) -> None:
     clock.advance(days=3, hours=1)
     with app.app_context():

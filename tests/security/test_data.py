@@ -1,4 +1,5 @@
-"""A patient's data: export everything, deletion after a grace period, backup and restore."""
+"""A patient's data: export everything, and deletion after a grace period (what the deletion leaves
+behind: test_erasure.py; backups: test_backup.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,13 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
-from course.db import Base
 from course.models import AuditEvent, CheckIn, JournalEntry, User
 from tests.conftest import sign_in_as
 
@@ -90,39 +89,3 @@ def test_deletion_request_can_be_cancelled(
     client.post("/account/delete/cancel")
     db.expire_all()
     assert db.get(User, patient.id).deletion_requested_at is None  # type: ignore[union-attr]
-
-
-def snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
-    db.expire_all()
-    tables = {}
-    for table in Base.metadata.sorted_tables:
-        rows = db.execute(text(f"SELECT * FROM {table.name} ORDER BY 1")).all()  # noqa: S608 - our table names
-        tables[table.name] = [tuple(row) for row in rows]
-    return tables
-
-
-def test_backup_and_restore_round_trip_every_table(
-    app: Flask,
-    runner: Any,
-    db: Session,
-    tmp_path: Path,
-    make_patient: Callable[..., User],
-    login: Callable[[User], None],
-    client: Any,
-) -> None:
-    app.config["COURSE_ENV"] = "development"
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    before = snapshot(db)
-    assert sum(len(rows) for rows in before.values()) > 200
-    target = tmp_path / "backup.db"
-    db.close()  # the app is running: our own session holds no connection while the snapshot is taken
-    result = runner.invoke(args=["backup", str(target)])
-    assert result.exit_code == 0, result.output
-    db.execute(text("DELETE FROM checkins"))
-    db.execute(text("DELETE FROM journal_revisions"))
-    db.commit()
-    assert snapshot(db) != before
-    db.close()
-    result = runner.invoke(args=["restore", str(target), "--yes"])
-    assert result.exit_code == 0, result.output
-    assert snapshot(db) == before

@@ -357,6 +357,7 @@ NO_PATIENT_DATA = {
     "auth.enrol_app": "setting up a second factor",
     "auth.enrol_codes": "setting up a second factor",
     "admin.therapists": "staff, not patients",
+    "admin.handover": "staff and a count of their patients",
     "admin.new_therapist": "staff, not patients",
     "admin.reset_second_factor": "staff, not patients",
     "notify.preferences": "the person's own settings",
