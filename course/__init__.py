@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from . import db, keeping, security, sessions
@@ -52,6 +53,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     load_config(app, test_config)
+    proxies = int(app.config["COURSE_TRUSTED_PROXIES"])
+    if proxies:
+        # The client's address and scheme as the trusted proxies saw them: sign-in limits count per client,
+        # and a request that came over HTTPS is secure (Flask-WTF then checks the Referer's origin).
+        # Entries a client wrote before the first trusted proxy are never used.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     app.extensions["course.catalog"] = _load_content(app)
     app.extensions["course.measures"], app.extensions["course.schedule"] = _load_measures(app)
