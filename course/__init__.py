@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import db, keeping, readiness, security, sessions
+from . import db, keeping, logs, readiness, security, sessions
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .content import ContentError, load_catalog
 from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # and a request that came over HTTPS is secure (Flask-WTF then checks the Referer's origin).
         # Entries a client wrote before the first trusted proxy are never used.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    logs.init_app(app)
 
     app.extensions["course.catalog"] = _load_content(app)
     app.extensions["course.measures"], app.extensions["course.schedule"] = _load_measures(app)

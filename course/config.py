@@ -68,6 +68,9 @@ DEFAULTS: dict[str, Any] = {
     "COURSE_TRUSTED_PROXIES": 0,
     # How many processes serve the app on this host; deploy/gunicorn.conf.py sets it from its own count.
     "COURSE_WORKERS": 1,
+    # "json": one JSON object a line (production); "text": Flask's plain lines (development and tests).
+    "COURSE_LOG_FORMAT": None,
+    "COURSE_LOG_LEVEL": "INFO",
     # Failed sign-ins: per typed email, and per address (a clinic's shared wifi needs the higher number).
     "COURSE_LOGIN_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
     "COURSE_LOGIN_LIMIT_ADDRESS": "30 per minute; 200 per hour",
@@ -148,6 +151,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             )
     if app.config["MAIL_BACKEND"] is None:
         app.config["MAIL_BACKEND"] = "smtp" if app.config["MAIL_SERVER"] else "outbox"
+    if app.config["COURSE_LOG_FORMAT"] is None:
+        app.config["COURSE_LOG_FORMAT"] = "text" if development or app.testing else "json"
     if str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis://", "rediss://")):
         # A Redis that stops answering must not hold a sign-in for long: after a second the limiter counts
         # in this worker's memory instead (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
