@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     # Set by the clinic.
     "MAIL_PASSWORD": None,  # nosec B105
     "MAIL_DEFAULT_SENDER": "Pain course <no-reply@localhost>",
+    # The domain after the @ of every Message-ID; the sender's own domain when unset.
+    "MAIL_MESSAGE_ID_DOMAIN": None,
     "MAIL_BACKEND": None,  # "smtp", "outbox" or "memory"; chosen from MAIL_SERVER when unset
     # None means: secure everywhere except local development and tests (decided in load_config).
     "SESSION_COOKIE_SECURE": None,
