@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -112,6 +113,19 @@ def test_an_error_is_logged_as_json_with_the_requests_id(
     assert error["request_id"] == request_line["request_id"] == response.headers["X-Request-Id"]
     assert request_line["status"] == 500
     assert SECRET not in json.dumps(lines())
+
+
+def test_flasks_own_exception_line_names_the_route_not_the_path(
+    json_app: Flask, lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    with json_app.test_request_context(f"/auth/reset/{SECRET}?token={SECRET}"):
+        try:
+            raise RuntimeError("the error page failed too")
+        except RuntimeError:
+            json_app.log_exception(sys.exc_info())  # type: ignore[arg-type]
+    [line] = lines()
+    assert line["message"] == "Exception on /auth/reset/<token> [GET]"
+    assert SECRET not in json.dumps(line)
 
 
 def test_log_level_warning_leaves_requests_out(
