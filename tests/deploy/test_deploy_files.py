@@ -94,6 +94,35 @@ def test_gunicorn_freezes_what_the_master_loaded_before_each_fork(monkeypatch: p
         gc.unfreeze()
 
 
+def test_the_example_settings_are_ones_the_app_or_gunicorn_reads() -> None:
+    from course.config import DEFAULTS
+
+    result = subprocess.run(
+        ["sh", "-c", 'set -a; . "$0"; env -0', str(DEPLOY / "course.env.example")],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = dict(item.split("=", 1) for item in result.stdout.split("\0") if item)
+    for name in ("PATH", "PWD", "SHLVL", "_"):
+        found.pop(name, None)
+    read_by_gunicorn = {"COURSE_BIND", "COURSE_THREADS", "COURSE_WORKERS"}
+    assert set(found) - set(DEFAULTS) - read_by_gunicorn - {"COURSE_INSTANCE_PATH"} == set()
+    assert found["MAIL_DEFAULT_SENDER"] == "Riverside Pain Clinic <course@riverside-clinic.example>"
+    assert found["COURSE_TRUSTED_PROXIES"] == "1"
+
+
+def test_course_flask_runs_flask_as_the_units_do() -> None:
+    script = (DEPLOY / "course-flask").read_text()
+    subprocess.run(["sh", "-n", str(DEPLOY / "course-flask")], check=True)
+    assert os.access(DEPLOY / "course-flask", os.X_OK)
+    service = units()["course.service"]["Service"]
+    assert f". {service['EnvironmentFile']}" in script
+    assert f"cd {service['WorkingDirectory']}" in script
+    assert f"runuser -u {service['User']}" in script
+
+
 def units() -> dict[str, configparser.ConfigParser]:
     found = {}
     for path in sorted(UNITS.iterdir()):
