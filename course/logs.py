@@ -27,6 +27,8 @@ from .sessions import UNTOUCHED_ENDPOINTS
 # The loggers whose lines go out as JSON: the app's own and the rate limiter's (it says when Redis is lost).
 LOGGERS = ("course", "flask-limiter")
 REQUEST_LOGGER = "course.request"
+# The load balancer asks these every few seconds: their lines are written only when they do not answer 200.
+HEALTH_CHECKS = frozenset({"healthz", "readyz"})
 # What a proxy's request id may look like; anything else is replaced by one made here.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # LogRecord's own attributes: anything else on a record came from `extra=` and is written as a field.
@@ -96,6 +98,8 @@ def init_app(app: Flask) -> None:
         if started is None:  # a response made before this request's first hook ran
             return response
         response.headers["X-Request-Id"] = g.request_id
+        if request.endpoint in HEALTH_CHECKS and response.status_code == 200:
+            return response
         if requests.isEnabledFor(logging.INFO):
             rule = request.url_rule
             requests.info(

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,6 +87,30 @@ def test_a_signed_in_post_logs_the_user_and_never_the_form(
     assert SECRET not in written
     assert TEST_PASSWORD not in written
     assert patient.email not in written
+
+
+def test_health_checks_are_logged_only_when_not_ready(
+    app: Flask, app_config: dict[str, Any], tmp_path: Path
+) -> None:
+    def logged(database_url: str) -> list[dict[str, Any]]:
+        checked = create_app({**app_config, "COURSE_LOG_FORMAT": "json", "DATABASE_URL": database_url})
+        stream = io.StringIO()
+        for handler in logging.getLogger("course").handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(stream)
+        client = checked.test_client()
+        client.get("/healthz")
+        client.get("/readyz")
+        dispose(checked)
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    assert logged(app_config["DATABASE_URL"]) == []  # the load balancer asks every few seconds
+    lost = logged(f"sqlite:///{tmp_path / 'missing' / 'course.sqlite3'}")
+    assert [(line["message"], line.get("status")) for line in lost] == [
+        ("database unreachable", None),
+        ("request", 503),
+    ]
+    create_app({**app_config, "DATABASE_URL": "sqlite://"})
 
 
 def test_request_id_taken_from_a_trusted_proxy_only(app_config: dict[str, Any]) -> None:
