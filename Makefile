@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := COURSE_ENV=$${COURSE_ENV:-development} $(BIN)/flask --app course
 
-.PHONY: run test lint typecheck check install migrate demo clean-venv screenshots bench bench-concurrency security-scan
+.PHONY: run test lint typecheck check install migrate demo clean-venv screenshots bench bench-concurrency security-scan \
+	deploy-test
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -58,6 +59,11 @@ bench: install
 # 50 patients saving check-ins and journal entries at once against gunicorn; every row is checked.
 bench-concurrency: install
 	$(BIN)/python bench/concurrency.py
+
+# deploy/ rehearsed on loopback: Caddy (internal CA) in front of two gunicorn servers sharing a PostgreSQL
+# cluster and a Redis it starts itself; needs Debian's caddy, redis-server and postgresql. About a minute.
+deploy-test: install
+	$(BIN)/python tests/deploy/rehearsal.py
 
 # wapiti (Debian package) against demo data served by gunicorn, as a visitor, a patient and a therapist.
 security-scan: install

@@ -41,6 +41,9 @@ def server_env(database_url: str, instance: Path) -> dict[str, str]:
             "REMEMBER_COOKIE_SECURE": "false",
             "MAIL_BACKEND": "outbox",
             "COURSE_LOGIN_LIMIT_ADDRESS": "100000 per minute",
+            # Warnings and errors only: a JSON line per request would fill the terminal (and the figures
+            # in docs/PERFORMANCE.md were measured without it).
+            "COURSE_LOG_LEVEL": "WARNING",
         }
     )
     return env

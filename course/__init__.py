@@ -8,17 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import audit, db, keeping, security, sessions
+from . import assets, audit, db, keeping, logs, readiness, security, sessions
 from .config import PROJECT_ROOT, ConfigError, load_config
 from .content import ContentError, load_catalog
 from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
 
 
 class CourseApp(Flask):
-    """Flask, remembering which of its functions are plain (not `async def`).
+    """Flask, remembering which of its functions are plain (not `async def`), and linking static files by
+    fingerprinted names (course/assets.py).
 
     Flask asks, for each hook and view of each request (18 on a patient page), whether it is a coroutine
     function, and `inspect` unwraps it to find out every time (2% of a page). The functions are the same few
@@ -28,6 +31,38 @@ class CourseApp(Flask):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plain: set[Any] = set()
+        # The static files are part of the release: named once per process.
+        self.static_names = assets.manifest(Path(self.static_folder or ""))
+        self._static_originals = {new: name for name, new in self.static_names.items()}
+
+    def url_for(self, /, endpoint: str, **values: Any) -> str:
+        """As Flask's; a static file's URL carries a hash of its content ('app.css' -> 'app.<hash>.css')."""
+        if endpoint == "static":
+            name = values.get("filename")
+            if isinstance(name, str) and name in self.static_names:
+                values["filename"] = self.static_names[name]
+        return super().url_for(endpoint, **values)
+
+    def send_static_file(self, filename: str) -> FlaskResponse:
+        """As Flask's; a fingerprinted name is served for a year, `immutable` (its name changes with it).
+
+        A name with last release's hash is not found (404), rather than answered with content it never had.
+        """
+        original = self._static_originals.get(filename)
+        if original is None:
+            return super().send_static_file(filename)
+        response = super().send_static_file(original)
+        response.cache_control.no_cache = None  # Flask's default: ask again every time
+        response.cache_control.public = True
+        response.cache_control.max_age = assets.MAX_AGE_SECONDS
+        response.cache_control.immutable = True
+        return response
+
+    def log_exception(self, exc_info: Any) -> None:
+        """As Flask's, naming the route's pattern instead of the path, which may carry a one-time token."""
+        rule = request.url_rule
+        route = rule.rule if rule is not None else "an unknown route"
+        self.logger.error("Exception on %s [%s]", route, request.method, exc_info=exc_info)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """As Flask's, without asking again about a function found plain before."""
@@ -52,6 +87,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     load_config(app, test_config)
+    proxies = int(app.config["COURSE_TRUSTED_PROXIES"])
+    if proxies:
+        # The client's address and scheme as the trusted proxies saw them: sign-in limits count per client,
+        # and a request that came over HTTPS is secure (Flask-WTF then checks the Referer's origin).
+        # Entries a client wrote before the first trusted proxy are never used.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    logs.init_app(app)
 
     app.extensions["course.catalog"] = _load_content(app)
     app.extensions["course.measures"], app.extensions["course.schedule"] = _load_measures(app)
@@ -107,6 +149,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:
         return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+    readiness.init_app(app)
 
     return app
 

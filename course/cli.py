@@ -216,6 +216,16 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Removed {removed} journal entries deleted more than 30 days ago.")
         click.echo(f"Removed {kept} kept texts older than {hours} hours.")
 
+    @app.cli.command("static-files")
+    @click.argument("public", type=click.Path(file_okay=False, path_type=Path))
+    def static_files_command(public: Path) -> None:
+        """Copy the static files under their fingerprinted names into PUBLIC/static/, for Caddy to serve
+        (deploy/Caddyfile). Run at every release; files of earlier releases are kept."""
+        from .assets import publish
+
+        written = publish(Path(current_app.static_folder or ""), public / "static")
+        click.echo(f"{len(written)} files written to {public / 'static'}.")
+
     @app.cli.command("check")
     def check_command() -> None:
         """Validate the program in modules/ and warn about step ids that patients have progress on."""

@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     # Set by the clinic.
     "MAIL_PASSWORD": None,  # nosec B105
     "MAIL_DEFAULT_SENDER": "Pain course <no-reply@localhost>",
+    # The domain after the @ of every Message-ID; the sender's own domain when unset.
+    "MAIL_MESSAGE_ID_DOMAIN": None,
     "MAIL_BACKEND": None,  # "smtp", "outbox" or "memory"; chosen from MAIL_SERVER when unset
     # None means: secure everywhere except local development and tests (decided in load_config).
     "SESSION_COOKIE_SECURE": None,
@@ -61,6 +63,17 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
+    # A lost Redis never fails a request: each worker counts on its own until it is back (the log and
+    # /readyz say so).
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # How many proxies in front of the app add X-Forwarded-For and X-Forwarded-Proto (Caddy: 1). 0 when
+    # clients reach the app directly: then those headers are ignored, whoever sends them.
+    "COURSE_TRUSTED_PROXIES": 0,
+    # How many processes serve the app on this host; deploy/gunicorn.conf.py sets it from its own count.
+    "COURSE_WORKERS": 1,
+    # "json": one JSON object a line (production); "text": Flask's plain lines (development and tests).
+    "COURSE_LOG_FORMAT": None,
+    "COURSE_LOG_LEVEL": "INFO",
     # Failed sign-ins: per typed email, and per address (a clinic's shared wifi needs the higher number).
     "COURSE_LOGIN_LIMIT_ACCOUNT": "5 per minute; 20 per hour",
     "COURSE_LOGIN_LIMIT_ADDRESS": "30 per minute; 200 per hour",
@@ -95,9 +108,22 @@ _INT_KEYS = {
     "COURSE_STAFF_SESSION_HOURS",
     "COURSE_PATIENT_SESSION_DAYS",
     "COURSE_RESET_EMAIL_MINUTES",
+    "COURSE_TRUSTED_PROXIES",
+    "COURSE_WORKERS",
 }
-_ENV_EXTRA = ("RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
-_BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
+_ENV_EXTRA = (
+    "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+    "SESSION_COOKIE_SECURE",
+    "REMEMBER_COOKIE_SECURE",
+)
+_BOOL_KEYS = {
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "SESSION_COOKIE_SECURE",
+    "REMEMBER_COOKIE_SECURE",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+}
 
 
 def _from_environment() -> dict[str, Any]:
@@ -143,6 +169,33 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=int(app.config["COURSE_PATIENT_SESSION_DAYS"]))
     if app.config["MAIL_BACKEND"] is None:
         app.config["MAIL_BACKEND"] = "smtp" if app.config["MAIL_SERVER"] else "outbox"
+    if app.config["COURSE_LOG_FORMAT"] is None:
+        app.config["COURSE_LOG_FORMAT"] = "text" if development or app.testing else "json"
+    if str(app.config["RATELIMIT_STORAGE_URI"]).startswith(("redis://", "rediss://")):
+        # A Redis that stops answering must not hold a sign-in for long: after a second the limiter counts
+        # in this worker's memory instead (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
+    for key in ("COURSE_TRUSTED_PROXIES", "COURSE_WORKERS"):
+        if int(app.config[key]) < 0:
+            raise ConfigError(f"{key} must be 0 or more, not {app.config[key]}.")
+    if not development and not app.testing:
+        check_shared_limits(app, int(app.config["COURSE_WORKERS"]))
+
+
+def check_shared_limits(app: Flask, workers: int) -> None:
+    """Refuse to serve with several workers whose sign-in limits would each count alone.
+
+    With `memory://` storage every worker keeps its own counters, so each limit is multiplied by the number
+    of workers. Called by `load_config` with COURSE_WORKERS, and by deploy/gunicorn.conf.py with the number
+    gunicorn really starts.
+    """
+    uri = str(app.config["RATELIMIT_STORAGE_URI"])
+    if workers > 1 and uri.startswith("memory://"):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is {uri} but {workers} workers serve the app, so each would count "
+            "sign-in failures on its own; set RATELIMIT_STORAGE_URI=redis://... or run one worker "
+            "(COURSE_WORKERS=1)."
+        )
 
 
 def is_development(app: Flask) -> bool:

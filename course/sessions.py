@@ -23,8 +23,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 REMEMBERED_COOKIES = 4096
 CSRF_REUSE_SECONDS = 300
 _PLAIN = (str, int, float, bool, type(None))
-# Requests this app's own hooks leave alone: the load balancer's health check and static files.
-UNTOUCHED_ENDPOINTS = frozenset({"healthz", "static"})
+# Requests this app's own hooks leave alone: the load balancer's health checks and static files.
+UNTOUCHED_ENDPOINTS = frozenset({"healthz", "readyz", "static"})
 
 
 class RememberingSessionInterface(SecureCookieSessionInterface):

@@ -16,6 +16,13 @@ Environment variables (DATABASE_URL, SECRET_KEY, COURSE_*) override what is set 
 # MAIL_USERNAME = "course@example.org"
 # MAIL_PASSWORD = "..."
 # MAIL_DEFAULT_SENDER = "Pain course <course@example.org>"
+# Message-IDs end in the sender's domain; set this to use another of the clinic's domains.
+# MAIL_MESSAGE_ID_DOMAIN = "example.org"
+
+# Behind Caddy (docs/DEPLOY.md): one proxy adds X-Forwarded-For and X-Forwarded-Proto. 0 without a proxy.
+# COURSE_TRUSTED_PROXIES = 1
+# Sign-in limits shared by every worker and server; required with more than one worker.
+# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
 
 # The address patients and therapists reach the service at, used in emailed links.
 # COURSE_BASE_URL = "https://course.example.org"

@@ -4,6 +4,7 @@ an injectable clock, a database session, factories and sign-in helpers."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ import pytest
 from flask import Flask
 from flask import session as flask_session
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
@@ -61,6 +62,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     engine = create_engine(url, poolclass=NullPool)
     Base.metadata.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def fresh_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database on the same backend as `database_url` (no tables: migrations make them)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    name = f"course_migrations_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _empty_tables(url: str) -> None:

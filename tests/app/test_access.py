@@ -49,6 +49,7 @@ TABLE = [
     Row("index", "GET", "/", every(302)),
     Row("help_now", "GET", "/help", every(200)),
     Row("healthz", "GET", "/healthz", every(200)),
+    Row("readyz", "GET", "/readyz", every(200)),
     Row("static", "GET", "/static/app.css", every(200)),
     Row("auth.login", "GET", "/auth/login", every(302, anonymous=200)),
     Row("auth.login", "POST", "/auth/login", every(302, anonymous=422)),

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from course import create_app
+from course.db import dispose
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"
 
@@ -27,6 +28,43 @@ def test_create_app_production_without_secret_key_refuses_in_one_line(
     message = str(stopped.value.code)
     assert message.startswith("course: SECRET_KEY is not set.")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("workers", [2, 9])
+def test_create_app_production_several_workers_counting_limits_in_memory_refuses_in_one_line(
+    app_config: dict[str, Any], workers: int
+) -> None:
+    production = {**app_config, "TESTING": False, "COURSE_ENV": "production", "COURSE_WORKERS": workers}
+    with pytest.raises(SystemExit) as stopped:
+        create_app(production)
+    message = str(stopped.value.code)
+    assert message.startswith(f"course: RATELIMIT_STORAGE_URI is memory:// but {workers} workers serve")
+    assert "redis://" in message
+    assert "\n" not in message
+
+
+def test_create_app_several_workers_start_with_shared_limits_or_in_development(
+    app_config: dict[str, Any],
+) -> None:
+    production = {**app_config, "TESTING": False, "COURSE_ENV": "production", "COURSE_WORKERS": 4}
+    shared = create_app({**production, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
+    one = create_app({**production, "COURSE_WORKERS": 1})
+    development = create_app({**production, "COURSE_ENV": "development"})
+    # A Redis that stops answering holds a sign-in for a second at most.
+    assert shared.config["RATELIMIT_STORAGE_OPTIONS"] == {"socket_connect_timeout": 1, "socket_timeout": 1}
+    for app in (shared, one, development):
+        dispose(app)
+
+
+def test_workers_count_read_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("COURSE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("COURSE_CONTENT_DIR", str(FIXTURE))
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("COURSE_WORKERS", "3")
+    with pytest.raises(SystemExit, match="but 3 workers serve the app"):
+        create_app()
 
 
 def test_create_app_development_generates_secret_key_once(

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message as EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,35 +20,7 @@ from course.learn.services import save_step
 from course.models import Enrollment, Notification, SentMessage, User
 from course.notify.services import due_messages, send_all
 from tests.conftest import days
-
-
-class Inbox:
-    """An SMTP handler that keeps what arrives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    # aiosmtpd calls this method by its upper-case name.
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def subjects(self, to: str | None = None) -> list[str]:
-        return [str(m["Subject"]) for m in self.messages if to is None or m["To"] == to]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+from tests.notify.conftest import Inbox
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from course.clock import FrozenClock
 from course.db import Base, dispose, get_engine
 from course.erasure import Deletion, reapply
 from course.models import CheckIn, DeletionLogEntry, JournalEntry, User
-from tests.app.test_migrations import fresh_url  # noqa: F401  # the fixture, used by its name
 from tests.conftest import sign_in_as
 
 

@@ -344,6 +344,7 @@ NO_PATIENT_DATA = {
     "index": "redirects",
     "help_now": "the same help for everyone",
     "healthz": "the load balancer's check",
+    "readyz": "the load balancer's check of the database and Redis",
     "static": "files",
     "account.settings": "the person's own account",
     "account.change_timezone": "the person's own account",

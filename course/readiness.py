@@ -1,0 +1,67 @@
+"""`/readyz`: whether this server can serve, for a load balancer (Caddy's active health check).
+
+`/healthz` only says the process answers. `/readyz` also asks the database and, when the sign-in limits are
+counted in Redis, Redis:
+
+- database unreachable: 503, so the load balancer sends patients to another server;
+- Redis unreachable: 200 all the same, marked "degraded". Every server shares the one Redis, so a 503 would
+  take them all out; the limiter counts in each worker's memory until Redis is back (Flask-Limiter's
+  in-memory fallback), and the log says so once per change.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import text
+
+from .db import get_engine
+from .extensions import limiter
+
+log = logging.getLogger("course.readiness")
+
+
+def database_answers() -> bool:
+    """Whether the database runs a trivial statement."""
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any failure means: not ready
+        log.exception("database unreachable")
+        return False
+    return True
+
+
+def redis_answers() -> bool | None:
+    """Whether the rate limiter's Redis answers a ping; None when the limits are counted in memory."""
+    if str(current_app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        return None
+    return bool(limiter.storage.check())
+
+
+def init_app(app: Flask) -> None:
+    """Add the `/readyz` route."""
+    last_redis: dict[str, bool | None] = {"answers": True}
+
+    @app.get("/readyz")
+    def readyz() -> tuple[dict[str, Any], int, dict[str, str]]:
+        database = database_answers()
+        redis = redis_answers()
+        if redis is not None and redis != last_redis["answers"]:
+            if redis:
+                log.warning("Redis answers again: sign-in limits are shared by every worker")
+            else:
+                log.warning("Redis unreachable: sign-in limits are counted by each worker until it is back")
+            last_redis["answers"] = redis
+        body: dict[str, Any] = {"database": "ok" if database else "unreachable"}
+        if redis is not None:
+            body["redis"] = "ok" if redis else "unreachable: sign-in limits counted per worker"
+        if not database:
+            body["status"] = "unavailable"
+        elif redis is False:
+            body["status"] = "degraded"
+        else:
+            body["status"] = "ready"
+        return body, 200 if database else 503, {"Cache-Control": "no-store"}
