@@ -75,17 +75,28 @@ def look_up_invite(db: Session, token: str, now: datetime) -> InviteLookup:
     invite = db.scalar(select(Invite).where(Invite.token_hash == _hash_token(token)))
     if invite is None:
         return InviteLookup("unknown", None)
+    return InviteLookup(invite_status(invite, now), invite)
+
+
+def invite_status(invite: Invite, now: datetime) -> InviteStatus:
+    """Whether an invite can be used now: the one check behind the invite's page and the confirmation of a
+    sign-up made through it (which may come up to two days later)."""
     if invite.used_at is not None:
-        return InviteLookup("used", invite)
+        return "used"
     if invite.expires_at <= now:
-        return InviteLookup("expired", invite)
+        return "expired"
     if not invite.therapist.active:
         # The therapist left: nobody would follow the person who joins (their patients were handed over).
-        return InviteLookup("inactive", invite)
-    return InviteLookup("ok", invite)
+        return "inactive"
+    return "ok"
 
 
 JOIN_CONFIRM_HOURS = 48
+INACTIVE_THERAPIST = (
+    "The therapist who sent this invitation no longer works with the program here, so it cannot be used. "
+    "Please contact the clinic: they can put you in touch with another therapist, who will send you a new "
+    "invitation."
+)
 
 
 @dataclass(frozen=True)
@@ -129,21 +140,35 @@ def start_join(
     return JoinStarted(token, normalise_email(email), exists)
 
 
-def pending_join(db: Session, token: str, now: datetime) -> PendingJoin | None:
+@dataclass(frozen=True)
+class JoinLookup:
+    """What a confirmation link leads to: the sign-up while it can be confirmed ("ok"), else why not
+    ("unknown" also for a link past its hours)."""
+
+    status: InviteStatus
+    join: PendingJoin | None
+
+
+def pending_join(db: Session, token: str, now: datetime) -> JoinLookup:
     """A sign-up waiting for confirmation, while its link is fresh and its invite still usable."""
     found = db.scalar(select(PendingJoin).where(PendingJoin.token_hash == _hash_token(token)))
     if found is None or found.created_at <= now - timedelta(hours=JOIN_CONFIRM_HOURS):
-        return None
+        return JoinLookup("unknown", None)
     invite = db.get(Invite, found.invite_id)
-    if invite is None or invite.used_at is not None or invite.expires_at <= now:
-        return None
-    return found
+    if invite is None:
+        return JoinLookup("unknown", None)
+    status = invite_status(invite, now)
+    return JoinLookup(status, found if status == "ok" else None)
 
 
 def finish_join(db: Session, join: PendingJoin, now: datetime) -> User:
     """The email is confirmed: create the patient's account and enrollment, and use the invite up."""
     invite = db.get(Invite, join.invite_id)
-    if invite is None:
+    status = "unknown" if invite is None else invite_status(invite, now)
+    if status == "inactive":
+        # Never an enrollment with a therapist who left: nobody would follow this patient.
+        raise AccountError(INACTIVE_THERAPIST)
+    if invite is None or status != "ok":
         raise AccountError("This invitation link can no longer be used.")
     patient = create_user(
         db,

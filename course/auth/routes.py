@@ -223,7 +223,11 @@ def join_confirm(token: str) -> Response | tuple[str, int]:
     """The link from the confirmation email: a button creates the account and signs the patient in."""
     db = get_db()
     now = clock.now()
-    pending = pending_join(db, token, now)
+    found = pending_join(db, token, now)
+    pending = found.join
+    if found.status == "inactive":
+        # The therapist left after the sign-up: the invite's own page says so, and what to do.
+        return render_template("auth/link_invalid.html", kind="invite", status="inactive"), 410
     if pending is None:
         return render_template("auth/link_invalid.html", kind="join"), 410
     form = EmptyForm()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -254,3 +255,53 @@ def test_join_link_while_signed_in_asks_before_signing_out(
     assert b"Sign out and continue" not in page.data
     assert b"It does not diagnose" in page.data
     assert join_and_confirm(client.application, client, link, JOIN).status_code == 302
+
+
+def test_a_sign_up_confirmed_after_the_therapist_left_is_refused_with_a_clear_page(
+    app: Flask,
+    client: Any,
+    db: Session,
+    make_therapist: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
+    therapist = make_therapist()
+    login(therapist)
+    link = create_link(client, patient_name="Pat Doe")
+    client.post("/auth/logout")
+    sent = client.post(link, data=JOIN)
+    assert b"Check your email" in sent.data
+    found = re.search(r"http://127\.0\.0\.1:5000(/auth/join/confirm/\S+)", last_mail_to(app, JOIN["email"]))
+    assert found
+    therapist.active = False  # the therapist leaves before the email is confirmed
+    db.commit()
+    for response in (client.get(found.group(1)), client.post(found.group(1))):
+        assert response.status_code == 410
+        assert b"no longer works with the program here" in response.data
+    assert db.scalar(select(User).where(User.email == JOIN["email"])) is None
+    assert db.scalar(select(Enrollment)) is None
+
+
+def test_finishing_a_join_refuses_an_invite_of_a_therapist_who_left(
+    db: Session, make_therapist: Callable[..., User], clock: FrozenClock
+) -> None:
+    from course.accounts import AccountError
+    from course.enrollment import create_invite, finish_join, pending_join, start_join
+
+    therapist = make_therapist()
+    invite, _token = create_invite(db, therapist, patient_name=None, email=None, now=clock(), days=14)
+    started = start_join(
+        db,
+        invite,
+        email="pat@example.org",
+        display_name="Pat",
+        password="a long password",
+        timezone="UTC",
+        now=clock(),
+    )
+    join = pending_join(db, started.token, clock()).join
+    assert join is not None
+    therapist.active = False
+    db.flush()
+    with pytest.raises(AccountError, match="no longer works with the program here"):
+        finish_join(db, join, clock())
+    assert db.scalar(select(Enrollment)) is None
