@@ -12,11 +12,12 @@ from alembic.util import CommandError
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import clock
+from . import clock, signins
 from .accounts import AccountError, create_user
 from .config import PROJECT_ROOT, is_development
 from .content.model import Catalog
 from .db import Base, dispose, get_db, get_engine
+from .enrollment import JOIN_CONFIRM_HOURS, purge_expired_joins
 from .erasure import Deletion, read_log, reapply
 from .keeping import purge_kept
 from .learn.services import orphaned_progress
@@ -203,8 +204,9 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("purge")
     def purge_command() -> None:
-        """Remove journal entries deleted more than 30 days ago, and words kept from ended sessions that
-        nobody came back for (run daily, e.g. from cron)."""
+        """Remove journal entries deleted more than 30 days ago, words kept from ended sessions that
+        nobody came back for, sign-ins past their end and sign-ups never confirmed in time (run daily, e.g.
+        from cron)."""
         from .journal.services import purge_deleted
 
         db = get_db()
@@ -212,9 +214,13 @@ def register_cli(app: Flask) -> None:
         removed = purge_deleted(db, now)
         hours = int(current_app.config["COURSE_KEPT_TEXT_HOURS"])
         kept = purge_kept(db, now, hours)
+        ended = signins.purge_expired(db, now)
+        joins = purge_expired_joins(db, now)
         db.commit()
         click.echo(f"Removed {removed} journal entries deleted more than 30 days ago.")
         click.echo(f"Removed {kept} kept texts older than {hours} hours.")
+        click.echo(f"Removed {ended} sign-ins past their end.")
+        click.echo(f"Removed {joins} sign-ups not confirmed within {JOIN_CONFIRM_HOURS} hours.")
 
     @app.cli.command("static-files")
     @click.argument("public", type=click.Path(file_okay=False, path_type=Path))

@@ -161,6 +161,13 @@ def pending_join(db: Session, token: str, now: datetime) -> JoinLookup:
     return JoinLookup(status, found if status == "ok" else None)
 
 
+def purge_expired_joins(db: Session, now: datetime) -> int:
+    """Remove sign-ups whose confirmation link has run out (with their password hashes); how many."""
+    cutoff = now - timedelta(hours=JOIN_CONFIRM_HOURS)
+    result = db.execute(delete(PendingJoin).where(PendingJoin.created_at <= cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def finish_join(db: Session, join: PendingJoin, now: datetime) -> User:
     """The email is confirmed: create the patient's account and enrollment, and use the invite up."""
     invite = db.get(Invite, join.invite_id)
