@@ -3,6 +3,8 @@ views are in factors.py; the steps of signing in in flow.py."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -29,15 +31,20 @@ from ..enrollment import (
 from ..extensions import limiter
 from ..forms import EmptyForm
 from ..mail import send_mail_after_response
-from ..models import SentMessage, User
+from ..models import SentMessage, User, normalise_email
 from . import bp
 from .flow import after_password, complete, safe_next, sign_out, tell_about_change
 from .forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
 
 
 def _typed_email() -> str:
+    """The per-account bucket of the sign-in limit: the typed email as accounts compare it (without case or
+    surrounding spaces, so variants of one address share a bucket), keyed with the app's secret so the
+    limiter's storage (Redis in production) never holds an address and a guessed one cannot be checked."""
     # The limiter's key runs before the form exists; the typed email is only a bucket name, never trusted.
-    return "login:" + str(request.form.get("email", "")).strip().lower()[:254]
+    typed = normalise_email(str(request.form.get("email", "")))[:254]
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return "login:" + hmac.new(secret, typed.encode(), hashlib.sha256).hexdigest()
 
 
 def _failed(response: Response) -> bool:
