@@ -9,13 +9,14 @@ outlives the people in it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
+from .db import keep_after_rollback
 from .models import AuditEvent, User
 
 
@@ -35,19 +36,19 @@ def record(
 
 
 def record_failure(
-    sessions: Callable[[], Session],
-    actor: User | None,
-    patient_id: int | None,
-    action: str,
-    *,
-    now: datetime,
-    **detail: Any,
+    db: Session, actor: User | None, patient_id: int | None, action: str, *, now: datetime, **detail: Any
 ) -> None:
-    """Append one event in a transaction of its own: a failed attempt answers with an error, and the
-    request's own work is rolled back, but the trail must keep that it happened."""
-    with sessions() as db:
-        record(db, actor, patient_id, action, now=now, **detail)
-        db.commit()
+    """Append one event that stays even though the request fails: a failed attempt answers with an error,
+    and the request's own work is rolled back, but the trail must keep that it happened (see
+    `db.keep_after_rollback`). Also for an action whose request may be refused (an idle sign-out)."""
+    actor_id = actor.id if actor else None
+
+    def write(session: Session) -> None:
+        session.add(
+            AuditEvent(at=now, actor_id=actor_id, patient_id=patient_id, action=action, detail=detail)
+        )
+
+    keep_after_rollback(db, write)
 
 
 def record_views(

@@ -190,6 +190,7 @@ def init_app(app: Flask) -> None:
             try:
                 if response.status_code >= 400:
                     db.rollback()
+                    _write_kept(db)
                 elif _has_writes(db):
                     db.commit()
                 # else: nothing to commit, and closing costs less than SQLAlchemy's commit (2% of a page)
@@ -208,6 +209,44 @@ def init_app(app: Flask) -> None:
         if db is not None:
             db.rollback()
             db.close()
+
+
+# The session's list of writes to make again after a rollback (`keep_after_rollback`).
+_KEPT = "course.kept_after_rollback"
+
+
+def keep_after_rollback(db: Session, write: Callable[[Session], object]) -> None:
+    """Write what must stay even when the request fails: `write(db)` runs now, and should the request's
+    transaction be rolled back (an answer of 400 or more, see `init_app`), it runs again after the rollback
+    and commits on its own. For the trail of a failed attempt (a wrong code, a wrong password, a refused
+    action) and a sign-in's bookkeeping, which a refusal must not undo. `write` must be safe to run again:
+    it is given the session after a rollback, whose objects were expired."""
+    write(db)
+    if db.info.get("autocommit"):
+        db.flush()  # a reading request's statements commit as they run: nothing is rolled back
+        return
+    db.info.setdefault(_KEPT, []).append(write)
+
+
+@event.listens_for(Session, "after_commit")
+def _kept_written(db: Session) -> None:
+    # Committed with the rest (at the end of the request, or by a view that commits itself): nothing to
+    # write again should the request fail after all.
+    db.info.pop(_KEPT, None)
+
+
+def _write_kept(db: Session) -> None:
+    """After a failed request's rollback: its writes that must stay, committed on their own."""
+    kept = db.info.pop(_KEPT, None)
+    if not kept:
+        return
+    try:
+        for write in kept:
+            write(db)
+        db.commit()
+    except Exception:  # the answer is on its way: what could not be kept is logged
+        db.rollback()
+        current_app.logger.exception("a failed request's record could not be kept")
 
 
 def _has_writes(db: Session) -> bool:

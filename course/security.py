@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from . import clock, sessions, signins
 from .auth.flow import sign_out
-from .db import get_db
+from .db import get_db, keep_after_rollback
 from .extensions import login_manager
 
 SEEN_RESOLUTION_SECONDS = 60
@@ -73,5 +73,7 @@ def init_app(app: Flask) -> None:
         if not isinstance(last, (int, float)) or now.timestamp() - last >= SEEN_RESOLUTION_SECONDS:
             # At most once a minute: each write sends a new signed cookie; the limit is counted in minutes.
             session["_seen"] = int(now.timestamp())
-            signins.seen(get_db(), session.get(signins.TOKEN_KEY), now)
+            # Kept even if the request is refused: the cookie carries the new time whatever the answer.
+            token = session.get(signins.TOKEN_KEY)
+            keep_after_rollback(get_db(), lambda db: signins.seen(db, token, now))
         return None

@@ -87,8 +87,7 @@ def change_password() -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         db = get_db()
         if not check_password_hash(user.password_hash, form.current.data or ""):
-            sessions = current_app.extensions["course.sessionmaker"]
-            record_failure(sessions, user, _patient_id(), "password_check_failed", now=clock.now())
+            record_failure(db, user, _patient_id(), "password_check_failed", now=clock.now())
             form.current.errors = ["That is not your current password."]
             return _page(422, password_form=form)
         try:
@@ -130,6 +129,7 @@ def turn_off_factors() -> BaseResponse | tuple[str, int]:
         user = current_user._get_current_object()
         db = get_db()
         if not check_password_hash(user.password_hash, form.current.data or ""):
+            record_failure(db, user, user.id, "password_check_failed", now=clock.now())
             form.current.errors = ["That is not your current password."]
             return _page(422, factor_form=form)
         remove_all(db, user)

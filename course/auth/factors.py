@@ -101,7 +101,7 @@ def verify() -> Response | tuple[str, int]:
                 tell_about_change(user, "A recovery code was used", "a recovery code was used to sign in")
             return complete(user, remember=waiting.remember, next_url=waiting.next_url, how=how)
         record_failure(
-            current_app.extensions["course.sessionmaker"],
+            db,
             user,
             _patient_id(user),
             "second_factor_failed",

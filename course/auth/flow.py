@@ -13,8 +13,8 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from .. import clock, signins
-from ..audit import record
-from ..db import get_db
+from ..audit import record, record_failure
+from ..db import get_db, keep_after_rollback
 from ..keeping import KEPT_SESSION_KEY, claim_kept
 from ..mail import send_mail_after_response
 from ..models import User
@@ -112,8 +112,11 @@ def complete(user: User, *, remember: bool, next_url: str | None, how: str = "pa
 def sign_out(user: User, *, why: str) -> None:
     """End this browser's sign-in on the server and in the cookie (and any remember cookie)."""
     db = get_db()
-    signins.end(db, session.get(signins.TOKEN_KEY))
-    record(db, user, user.id if user.is_patient else None, why, now=clock.now())
+    token = session.get(signins.TOKEN_KEY)
+    # Kept even if the request is refused (the idle sign-out of a POST answers 401): the cookie forgets the
+    # sign-in whatever the answer, and the server must too, or a copy of the cookie would still work.
+    keep_after_rollback(db, lambda kept: signins.end(kept, token))
+    record_failure(db, user, user.id if user.is_patient else None, why, now=clock.now())
     # Cleared first, then Flask-Login's sign-out, whose note to delete a remember cookie must survive.
     session.clear()
     logout_user()

@@ -45,7 +45,7 @@ from webauthn.helpers.structs import (
 from werkzeug.wrappers import Response
 
 from .. import clock
-from ..audit import record
+from ..audit import record, record_failure
 from ..db import get_db
 from ..extensions import limiter
 from ..forms import EmptyForm
@@ -113,17 +113,9 @@ def _stale_token() -> tuple[Response, int] | None:
 
 
 def _failure(user: User, message: str) -> tuple[Response, int]:
-    """A refused passkey, kept in the audit trail (committed now: a refusal's writes are rolled back)."""
-    db = get_db()
-    record(
-        db,
-        user,
-        user.id if user.is_patient else None,
-        "second_factor_failed",
-        now=clock.now(),
-        kind="passkey",
-    )
-    db.commit()
+    """A refused passkey, kept in the audit trail (though a refusal's other writes are rolled back)."""
+    patient_id = user.id if user.is_patient else None
+    record_failure(get_db(), user, patient_id, "second_factor_failed", now=clock.now(), kind="passkey")
     return _refused(message)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
-from typing import Any
 from urllib.parse import urljoin
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -75,7 +74,7 @@ def login() -> Response | tuple[str, int]:
         attempted = find_user_by_email(db, form.email.data or "")
         if attempted is not None:
             who = attempted.id if attempted.is_patient else None
-            record_failure(sessions(), attempted, who, "sign_in_failed", now=clock.now())
+            record_failure(db, attempted, who, "sign_in_failed", now=clock.now())
         form.password.errors = ["That email and password do not match an active account. Please try again."]
         status = 422
     elif form.is_submitted():
@@ -92,11 +91,6 @@ def logout() -> Response:
         sign_out(current_user._get_current_object(), why="sign_out")
         flash("You are signed out.", "info")
     return redirect(safe_next(request.args.get("next")) or url_for("auth.login"))
-
-
-def sessions() -> Any:
-    """The app's session factory, for audit events that must outlive a failed request."""
-    return current_app.extensions["course.sessionmaker"]
 
 
 def _reset_email_allowed(db: Session, user: User, now: datetime) -> bool:
