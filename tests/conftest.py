@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 
 from course import create_app, signins
+from course.auth.flow import PASSWORD_AT_KEY
 from course.clock import FrozenClock
 from course.db import Base, dispose
 from course.models import Enrollment, Role, User
@@ -264,6 +265,7 @@ def sign_in_as(app: Flask, client: FlaskClient, user: User) -> None:
         session["_fresh"] = True
         session[signins.TOKEN_KEY] = token
         session["_seen"] = int(now.timestamp())
+        session[PASSWORD_AT_KEY] = int(now.timestamp())  # as after typing the password to sign in
 
 
 @pytest.fixture

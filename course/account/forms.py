@@ -46,3 +46,12 @@ class TurnOffFactorsForm(BaseForm):
         "Your password", validators=[InputRequired("Please enter your password."), Length(max=200)]
     )
     submit = SubmitField("Turn off the second step")
+
+
+class ConfirmPasswordForm(BaseForm):
+    """The person types their password again before changing how they sign in."""
+
+    current = PasswordField(
+        "Your password", validators=[InputRequired("Please enter your password."), Length(max=200)]
+    )
+    submit = SubmitField("Continue")

@@ -11,14 +11,20 @@ from .. import clock, signins
 from ..access import role_required
 from ..accounts import AccountError, set_password
 from ..audit import record, record_failure
-from ..auth.flow import tell_about_change
+from ..auth.flow import note_password_confirmed, safe_next, tell_about_change
 from ..db import get_db
 from ..extensions import limiter
 from ..forms import EmptyForm
 from ..models import Role
 from ..second_factor import has_second_factor, passkey_count, recovery_codes_left, remove_all
 from . import bp
-from .forms import ChangePasswordForm, DeleteRequestForm, TimezoneForm, TurnOffFactorsForm
+from .forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    DeleteRequestForm,
+    TimezoneForm,
+    TurnOffFactorsForm,
+)
 from .services import cancel_deletion, deletion_due, export_archive, request_deletion, unread_notifications
 
 
@@ -68,26 +74,65 @@ def _patient_id() -> int | None:
     return current_user.id if current_user.is_patient else None
 
 
-@bp.post("/password")
-@limiter.limit(
+# Every page that checks the signed-in person's password counts its wrong tries in the same two buckets
+# (per account, per address): moving between them gives no more guesses.
+password_checks_per_account = limiter.shared_limit(
     lambda: str(current_app.config["COURSE_CODE_LIMIT_ACCOUNT"]),
+    scope="password-check-account",
     key_func=_account_key,
     methods=["POST"],
     deduct_when=_failed,
 )
-@limiter.limit(
-    lambda: str(current_app.config["COURSE_LOGIN_LIMIT_ADDRESS"]), methods=["POST"], deduct_when=_failed
+password_checks_per_address = limiter.shared_limit(
+    lambda: str(current_app.config["COURSE_LOGIN_LIMIT_ADDRESS"]),
+    scope="password-check-address",
+    methods=["POST"],
+    deduct_when=_failed,
 )
+
+
+def _password_right(password: str | None) -> bool:
+    """Whether the signed-in person typed their password; a right one counts as confirming it (for the
+    changes that ask for it, see flow.password_recently_confirmed), a wrong one is kept in the trail."""
+    user = current_user._get_current_object()
+    now = clock.now()
+    if check_password_hash(user.password_hash, password or ""):
+        note_password_confirmed(now.timestamp())
+        return True
+    record_failure(get_db(), user, _patient_id(), "password_check_failed", now=now)
+    return False
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@password_checks_per_account
+@password_checks_per_address
+@login_required
+def confirm_password() -> BaseResponse | tuple[str, int]:
+    """Type the password again before changing how one signs in; then on to where the person was going."""
+    form = ConfirmPasswordForm()
+    next_url = safe_next(request.args.get("next")) or url_for(".settings")
+    if form.validate_on_submit():
+        if _password_right(form.current.data):
+            record(get_db(), current_user, _patient_id(), "password_confirmed", now=clock.now())
+            return redirect(next_url)
+        form.current.errors = ["That is not your password. Please try again."]
+    status = 422 if form.is_submitted() else 200
+    return render_template("account/confirm_password.html", form=form, next_url=next_url), status
+
+
+@bp.post("/password")
+@password_checks_per_account
+@password_checks_per_address
 @login_required
 def change_password() -> BaseResponse | tuple[str, int]:
-    """Change the password; every other sign-in ends, this one stays; the person is told by email."""
+    """Change the password; every other sign-in ends, this one stays; the person is told by email. The
+    current password typed in the form is the confirmation this change needs."""
     form = ChangePasswordForm()
     user = current_user._get_current_object()
     form.password_context = (user.display_name, user.email)
     if form.validate_on_submit():
         db = get_db()
-        if not check_password_hash(user.password_hash, form.current.data or ""):
-            record_failure(db, user, _patient_id(), "password_check_failed", now=clock.now())
+        if not _password_right(form.current.data):
             form.current.errors = ["That is not your current password."]
             return _page(422, password_form=form)
         try:
@@ -121,15 +166,17 @@ def end_other_sign_ins() -> BaseResponse:
 
 
 @bp.post("/second-factor/off")
+@password_checks_per_account
+@password_checks_per_address
 @role_required(Role.PATIENT)
 def turn_off_factors() -> BaseResponse | tuple[str, int]:
-    """A patient turns their second factor off (staff cannot: theirs is required); asks for the password."""
+    """A patient turns their second factor off (staff cannot: theirs is required); the password typed in
+    the form is the confirmation this change needs."""
     form = TurnOffFactorsForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
         db = get_db()
-        if not check_password_hash(user.password_hash, form.current.data or ""):
-            record_failure(db, user, user.id, "password_check_failed", now=clock.now())
+        if not _password_right(form.current.data):
             form.current.errors = ["That is not your current password."]
             return _page(422, factor_form=form)
         remove_all(db, user)

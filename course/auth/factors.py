@@ -28,7 +28,15 @@ from ..second_factor import (
     use_recovery_code,
 )
 from . import bp
-from .flow import complete, enrolled_now, note_enrolled, pending, tell_about_change
+from .flow import (
+    ask_for_password,
+    complete,
+    enrolled_now,
+    note_enrolled,
+    password_recently_confirmed,
+    pending,
+    tell_about_change,
+)
 from .forms import CodeForm, TotpSetupForm
 
 # The session's key for the secret being set up, until a code from it is right (a name, not a secret).
@@ -127,6 +135,8 @@ def enrol() -> Response | str:
     if found is None:
         return redirect(url_for("auth.login"))
     user, signing_in = found
+    if not signing_in and not password_recently_confirmed():
+        return ask_for_password(url_for("auth.enrol"))
     return render_template("auth/enrol.html", user=user, signing_in=signing_in)
 
 
@@ -140,6 +150,8 @@ def enrol_app() -> Response | tuple[str, int]:
     if found is None:
         return redirect(url_for("auth.login"))
     user, signing_in = found
+    if not signing_in and not password_recently_confirmed():
+        return ask_for_password(url_for("auth.enrol_app"))
     secret = session.get(NEW_SECRET_KEY)
     if not isinstance(secret, str) or request.method == "GET":
         secret = session[NEW_SECRET_KEY] = new_secret()
@@ -195,6 +207,8 @@ def renew_recovery_codes() -> Response | tuple[str, int]:
     db = get_db()
     if not EmptyForm().validate_on_submit() or not has_second_factor(db, user):
         return redirect(url_for("account.settings"))
+    if not password_recently_confirmed():
+        return ask_for_password(url_for("account.settings"))
     codes = new_recovery_codes(db, user)
     record(db, user, _patient_id(user), "recovery_codes_renewed", now=clock.now())
     tell_about_change(

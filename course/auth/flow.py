@@ -72,6 +72,31 @@ def pending() -> Pending | None:
     return Pending(user, bool(data.get("remember")), next_url if isinstance(next_url, str) else None)
 
 
+# When the person last typed their password in this browser (a Unix time). Changes to how they sign in
+# (a new password, passkeys, an authenticator app, recovery codes, turning the second step off) need it
+# typed within CONFIRMED_FOR: someone who finds a signed-in browser, or a copy of its cookie, cannot make
+# the account theirs.
+PASSWORD_AT_KEY = "_password_at"  # noqa: S105  # nosec B105  # a key's name, not a secret
+CONFIRMED_FOR = timedelta(minutes=10)
+
+
+def note_password_confirmed(at: float) -> None:
+    """The person typed their password right at `at` (a Unix time) in this browser."""
+    session[PASSWORD_AT_KEY] = int(at)
+
+
+def password_recently_confirmed() -> bool:
+    """Whether the person typed their password in this browser within CONFIRMED_FOR."""
+    at = session.get(PASSWORD_AT_KEY)
+    return isinstance(at, int) and clock.now().timestamp() - at <= CONFIRMED_FOR.total_seconds()
+
+
+def ask_for_password(next_url: str) -> Response:
+    """Send the person to type their password again, then on to `next_url`."""
+    flash("To keep your account safe, please type your password again first.", "info")
+    return redirect(url_for("account.confirm_password", next=next_url))
+
+
 ENROLLED_KEY = "_enrolled_in_sign_in"
 
 
@@ -91,6 +116,7 @@ def complete(user: User, *, remember: bool, next_url: str | None, how: str = "pa
     db = get_db()
     now = clock.now()
     kept = session.pop(KEPT_SESSION_KEY, None)
+    password_at = _password_typed_at(user, how, now.timestamp())
     session.clear()  # nothing from before sign-in carries over into the signed-in session
     login_user(user)  # never Flask-Login's remember cookie: the sign-in below is what lasts
     config = current_app.config
@@ -99,6 +125,8 @@ def complete(user: User, *, remember: bool, next_url: str | None, how: str = "pa
     )
     session[signins.TOKEN_KEY] = signins.start(db, user, device=_device(), now=now, lasts=lasts)
     session["_seen"] = int(now.timestamp())
+    if password_at is not None:
+        note_password_confirmed(password_at)
     # Staff sessions end with the browser; a patient may keep theirs for the configured days.
     session.permanent = remember and user.is_patient
     record(db, user, user.id if user.is_patient else None, "sign_in", now=now, method=how)
@@ -107,6 +135,18 @@ def complete(user: User, *, remember: bool, next_url: str | None, how: str = "pa
         flash("Welcome back. What you were writing is below: check it, then save it.", "info")
         return redirect(safe_next(page) or url_for("index"))
     return redirect(safe_next(next_url) or url_for("index"))
+
+
+def _password_typed_at(user: User, how: str, now: float) -> float | None:
+    """When this sign-in's password was typed: now, or when the second step began. None for a join, whose
+    password was typed at sign-up, possibly days ago."""
+    if how == "password":
+        return now
+    waiting = session.get(PENDING_KEY)
+    if how == "join" or not isinstance(waiting, dict) or waiting.get("uid") != user.id:
+        return None
+    started = waiting.get("at")
+    return started if isinstance(started, int) else None
 
 
 def sign_out(user: User, *, why: str) -> None:

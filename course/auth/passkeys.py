@@ -53,7 +53,7 @@ from ..models import Passkey, User
 from ..second_factor import has_second_factor, new_recovery_codes
 from ..text import clean_text
 from . import bp
-from .flow import complete, note_enrolled, pending, tell_about_change
+from .flow import complete, note_enrolled, password_recently_confirmed, pending, tell_about_change
 
 CHALLENGE_KEY = "_webauthn_challenge"
 NEW_CODES_KEY = "_new_recovery_codes"  # shown once on the next page, then gone
@@ -89,6 +89,14 @@ def _enrolling() -> tuple[User, bool] | None:
     if current_user.is_authenticated:
         return current_user._get_current_object(), False
     return None
+
+
+def _unconfirmed(signing_in: bool) -> tuple[Response, int] | None:
+    """A refusal when a signed-in person adds a passkey without having typed their password lately (see
+    flow.password_recently_confirmed); the page they come from asks for it when reloaded."""
+    if signing_in or password_recently_confirmed():
+        return None
+    return _refused("To keep your account safe, please type your password again: reload this page.", 403)
 
 
 def _answer() -> tuple[dict[str, Any], str] | None:
@@ -127,7 +135,9 @@ def passkey_register_options() -> Response | tuple[Response, int]:
     found = _enrolling()
     if found is None:
         return _refused("Please sign in again.", 401)
-    user, _signing_in = found
+    user, signing_in = found
+    if (unconfirmed := _unconfirmed(signing_in)) is not None:
+        return unconfirmed
     rp_id, _origin = _relying_party()
     existing = get_db().scalars(select(Passkey.credential_id).where(Passkey.user_id == user.id)).all()
     options = generate_registration_options(
@@ -153,6 +163,8 @@ def passkey_register() -> Response | tuple[Response, int]:
     if (stale := _stale_token()) is not None:
         return stale
     found = _enrolling()
+    if found is not None and (unconfirmed := _unconfirmed(found[1])) is not None:
+        return unconfirmed
     challenge = session.pop(CHALLENGE_KEY, None)
     answer = _answer()
     if found is None or not isinstance(challenge, str) or answer is None:

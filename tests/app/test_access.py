@@ -171,6 +171,8 @@ TABLE = [
     ),
     Row("account.settings", "GET", "/account/", every(200, anonymous=LOGIN)),
     Row("account.change_password", "POST", "/account/password", every(422, anonymous=LOGIN)),
+    Row("account.confirm_password", "GET", "/account/confirm-password", every(200, anonymous=LOGIN)),
+    Row("account.confirm_password", "POST", "/account/confirm-password", every(422, anonymous=LOGIN)),
     Row("account.change_timezone", "GET", "/account/timezone", every(200, anonymous=LOGIN)),
     Row("account.change_timezone", "POST", "/account/timezone", every(422, anonymous=LOGIN)),
     Row("account.export", "GET", "/account/export.zip", PATIENT_ONLY),

@@ -52,6 +52,8 @@ def test_every_rate_limit_guards_posts_only_so_pages_can_skip_the_limiter(app: F
         "auth.passkey_register": [("post",)],
         "auth.passkey_sign_in": [("post",)],
         "account.change_password": [("post",)],
+        "account.confirm_password": [("post",)],
+        "account.turn_off_factors": [("post",)],
     }
 
 

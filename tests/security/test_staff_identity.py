@@ -348,6 +348,7 @@ NO_PATIENT_DATA = {
     "static": "files",
     "account.settings": "the person's own account",
     "account.change_timezone": "the person's own account",
+    "account.confirm_password": "the person's own password",
     "auth.login": "signing in",
     "auth.reset_request": "signing in",
     "auth.reset_password": "signing in",
