@@ -2,7 +2,8 @@
 course/auth/passkeys.py. Staff must have a second factor; patients may turn one on.
 
 A TOTP code is accepted once: the time step it was accepted for is kept, and a code for that step or an
-earlier one is refused (RFC 6238 section 5.2). Recovery codes are random, shown once, and kept hashed.
+earlier one is refused (RFC 6238 section 5.2), also to a second request racing with the first. Recovery
+codes are random, shown once, and kept hashed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 import pyotp
 import segno
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import Passkey, RecoveryCode, User
@@ -52,15 +53,24 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def accept_totp(user: User, code: str, now: datetime) -> bool:
-    """Whether the code is this person's current one and was not used before; remembers it when so."""
+def accept_totp(db: Session, user: User, code: str, now: datetime) -> bool:
+    """Whether the code is this person's current one and was not used before; remembers it when so.
+
+    The step is claimed by one conditional UPDATE (checked by its row count), so two requests racing with
+    the same code cannot both pass: the second finds the step taken, whatever it had read before."""
     if not user.totp_secret:
         return False
     step = matching_step(user.totp_secret, code, now)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
-    user.totp_last_step = step
-    return True
+    claimed = db.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    db.expire(user, ["totp_last_step"])
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def confirm_totp(user: User, secret: str, code: str, now: datetime) -> bool:
@@ -95,18 +105,19 @@ def new_recovery_codes(db: Session, user: User) -> list[str]:
 
 
 def use_recovery_code(db: Session, user: User, code: str, now: datetime) -> bool:
-    """Accept an unused recovery code once."""
-    found = db.scalar(
-        select(RecoveryCode).where(
+    """Accept an unused recovery code once: marked used by one conditional UPDATE, checked by its row
+    count, so two requests racing with the same code cannot both pass."""
+    used = db.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == recovery_code_hash(code),
             RecoveryCode.used_at.is_(None),
         )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )
-    if found is None:
-        return False
-    found.used_at = now
-    return True
+    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def recovery_codes_left(db: Session, user: User) -> int:

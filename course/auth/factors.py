@@ -101,7 +101,7 @@ def verify() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         now = clock.now()
         code = form.code.data or ""
-        how = "totp" if accept_totp(user, code, now) else None
+        how = "totp" if accept_totp(db, user, code, now) else None
         if how is None and use_recovery_code(db, user, code, now):
             how = "recovery_code"
         if how is not None:
