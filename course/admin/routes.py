@@ -146,6 +146,9 @@ def handover(user_id: int) -> BaseResponse | tuple[str, int]:
                 successor_id=successor.id,
                 patients=count,
             )
+            # Saved before anyone is told: a failing email cannot undo the handover, and nobody hears of
+            # one that was not saved.
+            db.commit()
             unsent = _send_notices(notices)
             flash(
                 f"{successor.display_name} now follows {leaving.display_name}'s patients, and "

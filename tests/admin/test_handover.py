@@ -124,3 +124,39 @@ def test_handover_without_another_active_therapist_says_what_to_do(
     page = signed_in(app, make_admin()).get(f"/admin/therapists/{leaving.id}/handover").data.decode()
     assert "There is no other active therapist" in page
     assert "/admin/therapists/new" in page
+
+
+def test_the_handover_is_saved_before_anyone_is_told(
+    app: Flask,
+    db: Session,
+    make_therapist: Callable[..., User],
+    make_patient: Callable[..., User],
+    make_admin: Callable[..., User],
+    monkeypatch: Any,
+) -> None:
+    from course.admin import routes
+
+    leaving, successor = make_therapist(), make_therapist()
+    make_patient(leaving)
+    ids = {"leaving": leaving.id, "successor": successor.id}
+    seen_when_told: list[tuple[int, bool]] = []
+
+    def send_mail(to: str, subject: str, body: str) -> None:
+        # What another connection sees as each email goes out: it must be the handover, saved.
+        with app.extensions["course.sessionmaker"]() as other:
+            therapist_ids = other.scalars(select(Enrollment.therapist_id)).all()
+            gone = other.get(User, ids["leaving"])
+            assert gone is not None
+            seen_when_told.append((therapist_ids[0], gone.active))
+        raise OSError("the mail server is down")
+
+    monkeypatch.setattr(routes, "send_mail", send_mail)
+    admin = signed_in(app, make_admin())
+    response = admin.post(
+        f"/admin/therapists/{ids['leaving']}/handover", data={"successor": str(ids["successor"])}
+    )
+    assert response.status_code == 302
+    assert seen_when_told == [(ids["successor"], False)] * 2  # the patient and the successor
+    db.expire_all()
+    assert db.scalars(select(Enrollment.therapist_id)).all() == [ids["successor"]]
+    assert "could not be sent" in admin.get("/admin/therapists").data.decode()
