@@ -6,7 +6,9 @@ What goes, and how:
   overrides, journal (revisions, replies), check-ins, habits, measures, alerts, clinical notes, caseload row,
   notifications and sent-message records about them or to them, opt-outs, one-time form keys;
 - words kept from their ended sessions (course/keeping.py names them only by id);
-- invites that carry their id or email; their name is cleared from any other invite that carries it;
+- invites that carry their id or email; their name is cleared from their therapist's unused invites that
+  carry it (compared without case, as Python's casefold does: SQL's lower() misses letters such as ß and,
+  on SQLite, every letter outside ASCII); another therapist's invite, or one someone used, is not theirs;
 - the development outbox's copies of mail sent to them, when mail is kept there;
 - on SQLite, the freed pages are zeroed (secure_delete) and folded into the file once the deletion commits.
 The audit trail keeps what happened: its events lose the link to the account (ON DELETE SET NULL), and the
@@ -51,12 +53,7 @@ def erase_patient(db: Session, patient: User, *, now: datetime, outbox: Path | N
     db.execute(
         delete(Invite).where(or_(Invite.patient_id == patient.id, func.lower(Invite.email) == email.lower()))
     )
-    db.execute(
-        update(Invite)
-        .where(func.lower(Invite.patient_name) == name.lower())
-        .values(patient_name=None)
-        .execution_options(synchronize_session=False)
-    )
+    _clear_name_from_invites(db, patient.id, name)
     # The rows go by the database's cascades: the session must not hold them as if they were still there.
     enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
     for held in (patient, enrollment):
@@ -67,6 +64,27 @@ def erase_patient(db: Session, patient: User, *, now: datetime, outbox: Path | N
     if outbox is not None and outbox.is_dir():
         forget_recipient(outbox, email)
     return deletion
+
+
+def _clear_name_from_invites(db: Session, patient_id: int, name: str) -> None:
+    """Clear the patient's name from their therapist's unused invites that carry it, in any case."""
+    therapist_id = db.scalar(select(Enrollment.therapist_id).where(Enrollment.patient_id == patient_id))
+    if therapist_id is None:
+        return
+    wanted = name.strip().casefold()
+    named = db.execute(
+        select(Invite.id, Invite.patient_name).where(
+            Invite.therapist_id == therapist_id, Invite.used_at.is_(None), Invite.patient_name.is_not(None)
+        )
+    ).all()
+    ids = [invite_id for invite_id, invited in named if (invited or "").strip().casefold() == wanted]
+    if ids:
+        db.execute(
+            update(Invite)
+            .where(Invite.id.in_(ids))
+            .values(patient_name=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _log(db: Session, deletion: Deletion) -> None:

@@ -147,3 +147,36 @@ def test_deletion_leaves_no_name_email_or_words_anywhere(
     logged = db.scalar(select(DeletionLogEntry))
     assert logged is not None
     assert (logged.user_id, logged.deleted_at) == (patient_id, clock())
+
+
+def test_the_name_is_cleared_only_from_the_therapists_unused_invites_in_any_case(
+    db: Session,
+    make_therapist: Callable[..., User],
+    make_patient: Callable[..., User],
+    clock: Any,
+) -> None:
+    from course.enrollment import create_invite
+    from course.erasure import erase_patient
+
+    own, other = make_therapist(), make_therapist()
+    patient = make_patient(own, name="Jürgen STRASSE")
+
+    def invite(therapist: User, name: str, *, used: bool = False) -> int:
+        made, _token = create_invite(db, therapist, patient_name=name, email=None, now=clock(), days=14)
+        if used:
+            made.used_at = clock()
+        return made.id
+
+    cleared = [invite(own, "jürgen straße"), invite(own, "  JÜRGEN strasse ")]
+    kept = [
+        invite(own, "Jürgen Strasse", used=True),  # someone else of that name joined through it
+        invite(other, "Jürgen Strasse"),  # another therapist's
+        invite(own, "Jürgen Strasser"),  # another name
+    ]
+    db.commit()
+    erase_patient(db, patient, now=clock())
+    db.commit()
+    db.expire_all()
+    names = {found.id: found.patient_name for found in db.scalars(select(Invite))}
+    assert [names[i] for i in cleared] == [None, None]
+    assert all(names[i] for i in kept), names
