@@ -52,6 +52,9 @@ class User(Base):
     """An account: a patient, a therapist or a clinic admin."""
 
     __tablename__ = "users"
+    # SQLite would otherwise give a deleted account's id to the next one (the highest id plus one), and the
+    # audit trail and the deletion log, which keep ids, would name the new person (migration 0012).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

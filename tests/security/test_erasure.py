@@ -180,3 +180,17 @@ def test_the_name_is_cleared_only_from_the_therapists_unused_invites_in_any_case
     names = {found.id: found.patient_name for found in db.scalars(select(Invite))}
     assert [names[i] for i in cleared] == [None, None]
     assert all(names[i] for i in kept), names
+
+
+def test_an_erased_patients_id_is_never_given_to_someone_new(
+    db: Session, make_therapist: Callable[..., User], make_patient: Callable[..., User], clock: Any
+) -> None:
+    from course.erasure import erase_patient
+
+    therapist = make_therapist()
+    patient = make_patient(therapist)  # the newest account: the one whose id a table would hand out again
+    erased_id = patient.id
+    erase_patient(db, patient, now=clock())
+    db.commit()
+    newcomer = make_patient(therapist)
+    assert newcomer.id > erased_id
