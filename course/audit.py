@@ -40,7 +40,7 @@ def record_failure(
 ) -> None:
     """Append one event that stays even though the request fails: a failed attempt answers with an error,
     and the request's own work is rolled back, but the trail must keep that it happened (see
-    `db.keep_after_rollback`). Also for an action whose request may be refused (an idle sign-out)."""
+    `db.keep_after_rollback`)."""
     actor_id = actor.id if actor else None
 
     def write(session: Session) -> None:

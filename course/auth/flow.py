@@ -10,10 +10,11 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from .. import clock, signins
-from ..audit import record, record_failure
+from ..audit import record
 from ..db import get_db, keep_after_rollback
 from ..keeping import KEPT_SESSION_KEY, claim_kept
 from ..mail import send_mail_after_response
@@ -151,12 +152,17 @@ def _password_typed_at(user: User, how: str, now: float) -> float | None:
 
 def sign_out(user: User, *, why: str) -> None:
     """End this browser's sign-in on the server and in the cookie (and any remember cookie)."""
-    db = get_db()
     token = session.get(signins.TOKEN_KEY)
-    # Kept even if the request is refused (the idle sign-out of a POST answers 401): the cookie forgets the
-    # sign-in whatever the answer, and the server must too, or a copy of the cookie would still work.
-    keep_after_rollback(db, lambda kept: signins.end(kept, token))
-    record_failure(db, user, user.id if user.is_patient else None, why, now=clock.now())
+    patient_id = user.id if user.is_patient else None
+    now = clock.now()
+
+    def end_and_record(db: Session) -> None:
+        signins.end(db, token)
+        record(db, user, patient_id, why, now=now)
+
+    # Kept even if the request fails: the cookie forgets the sign-in whatever the answer, and the server must
+    # too, or a copy of the cookie would still work.
+    keep_after_rollback(get_db(), end_and_record)
     # Cleared first, then Flask-Login's sign-out, whose note to delete a remember cookie must survive.
     session.clear()
     logout_user()

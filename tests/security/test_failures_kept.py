@@ -8,11 +8,13 @@ from collections.abc import Callable
 import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course import clock as app_clock
 from course.audit import record, record_failure
+from course.auth.flow import sign_out
 from course.clock import FrozenClock
 from course.db import get_db
 from course.models import AuditEvent, SignIn, User
@@ -98,3 +100,23 @@ def test_a_wrong_code_is_kept_in_the_trail(
     client.post("/auth/login", data={"email": therapist.email, "password": TEST_PASSWORD})
     assert client.post("/auth/verify", data={"code": "000000"}).status_code == 422
     assert actions(db) == ["second_factor_failed"]
+
+
+def test_a_sign_out_holds_even_when_its_request_fails(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_patient: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
+    def sign_out_then_fail() -> tuple[str, int]:
+        sign_out(current_user._get_current_object(), why="sign_out")
+        return "", 403
+
+    app.add_url_rule("/test-sign-out", "test_sign_out", sign_out_then_fail, methods=["POST"])
+    login(make_patient())
+    assert db.scalar(select(SignIn.id)) is not None
+    assert client.post("/test-sign-out").status_code == 403
+    db.expire_all()
+    assert db.scalar(select(SignIn.id)) is None  # a copy of the cookie no longer works
+    assert actions(db) == ["sign_out"]
