@@ -27,7 +27,7 @@ from ..second_factor import (
     recovery_codes_left,
     use_recovery_code,
 )
-from . import bp
+from .blueprint import bp
 from .flow import complete, enrolled_now, note_enrolled, pending, tell_about_change
 from .forms import CodeForm, TotpSetupForm
 
