@@ -83,8 +83,8 @@ def init_app(app: Flask) -> None:
     reads_autocommit = engine.dialect.name == "postgresql"
     app.extensions["course.reads_autocommit"] = reads_autocommit
     if reads_autocommit:
-        # Its own pool of connections that stay in autocommit: switching a pooled connection there and back
-        # on every request cost about 25 us (2% of a patient page).
+        # Its own pool of connections that stay in autocommit: cheaper than switching a pooled connection
+        # there and back on every request (docs/PERFORMANCE.md).
         reader = make_engine(app.config["DATABASE_URL"], autocommit=True)
         app.extensions["course.read_engine"] = reader
         app.extensions["course.read_sessionmaker"] = sessionmaker(reader, expire_on_commit=False)

@@ -74,9 +74,9 @@ class HomeFacts:
 
 
 # A patient page reads its data in one statement: small selects for one patient joined by UNION ALL, each row
-# tagged with what it is. Built once per process, with bound parameters, so a request neither rebuilds the SQL
-# expression nor computes its cache key again. Columns: tag, two texts, a time, saved answers, a day. The
-# statements are keyed by the patient's user id. `read_facts` gives the rows as named facts.
+# tagged with what it is. Built once per process, with bound parameters: a request does not build the SQL
+# expression again, and SQLAlchemy's compiled cache finds its SQL. Columns: tag, two texts, a time, saved
+# answers, a day; `read_facts` gives each row as the named fact its tag names. Keyed by the patient's user id.
 _USER_ID = bindparam("user_id", type_=Integer)
 _ENROLLMENT = select(Enrollment.id).where(Enrollment.patient_id == _USER_ID).scalar_subquery()
 _NO_TEXT = cast(null(), String)
