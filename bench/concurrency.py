@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bench.common import Browser, Server
+from course import staleness
 from course.config import normalise_database_url
 from course.db import Base, dispose
 from course.models import CheckIn, Enrollment, JournalEntry, RecoveryCode, Role, User
@@ -38,6 +39,7 @@ RECOVERY_CODE = "bench-recov"
 
 def prepare(url: str, patients: int) -> None:
     """Fresh tables with one therapist and N screened patients."""
+    staleness.install()  # their caseload rows, as the app makes them
     engine = create_engine(url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)

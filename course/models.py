@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .clock import system_now
-from .db import Base
+from .schema import Base
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -632,7 +632,3 @@ class CaseloadEntry(Base):
     finished: Mapped[bool] = mapped_column(Boolean, default=False)
     inactive: Mapped[bool] = mapped_column(Boolean, default=False)
     signals: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
-
-
-# The flush listener that marks caseload rows stale: here, so every process writing through the ORM has it.
-from . import staleness  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""The unlock policy: one pure function decides which modules and steps a patient may open.
+"""The unlock policy: one pure function decides which modules and steps a patient may open, asked through
+`program_state` (which remembers its answers; see `remembered_between`).
 
 Rules (docs/ARCHITECTURE.md has the reasoning):
 - Module 1 opens at enrollment.
@@ -12,13 +13,16 @@ Only events at or before `now` count. No Flask, no database: plain data in, plai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, ParamSpec
 from zoneinfo import ZoneInfo
+
+P = ParamSpec("P")
 
 OverrideKindName = Literal["unlock_next", "pause", "resume"]
 Outline = Sequence[tuple[str, Sequence[str]]]
@@ -119,6 +123,13 @@ class ProgramState:
         return None
 
 
+class Decision(NamedTuple):
+    """The policy's answer at a moment, and the first moment after it at which time alone may change it."""
+
+    state: ProgramState
+    until: datetime | None
+
+
 def local_midnight_after(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
     """The start of the local calendar day `days` after the local day of `moment`."""
     local_day = moment.astimezone(tz).date() + timedelta(days=days)
@@ -159,7 +170,7 @@ def _outside_pauses(moment: datetime, intervals: list[tuple[datetime, datetime |
     return moment
 
 
-def program_state(
+def _decide(
     outline: Outline,
     started_at: datetime,
     tz: ZoneInfo,
@@ -167,24 +178,11 @@ def program_state(
     completions: Mapping[tuple[str, str], datetime],
     overrides: Sequence[OverrideEvent],
     now: datetime,
-) -> ProgramState:
-    """Decide, from plain data, what is open, done and locked at `now` (see the module docstring)."""
-    return program_state_until(outline, started_at, tz, pace_days, completions, overrides, now)[0]
-
-
-def program_state_until(
-    outline: Outline,
-    started_at: datetime,
-    tz: ZoneInfo,
-    pace_days: int,
-    completions: Mapping[tuple[str, str], datetime],
-    overrides: Sequence[OverrideEvent],
-    now: datetime,
-) -> tuple[ProgramState, datetime | None]:
-    """`program_state`, and the first moment after `now` at which it may differ for the same completions and
-    overrides (None: not by time alone). Until then the state at any moment from `now` on is this one: time
-    changes it only when an event dated later comes to count, a module's opening time arrives, or a locked
-    module's opening day arrives."""
+) -> Decision:
+    """What is open, done and locked at `now` (see the module docstring), and the first moment after `now` at
+    which it may differ for the same completions and overrides (None: not by time alone). Until then the
+    state at any moment from `now` on is this one: time changes it only when an event dated later comes to
+    count, a module's opening time arrives, or a locked module's opening day arrives."""
     if pace_days < 1:
         raise ValueError("pace_days must be at least 1")
     events = sorted(overrides, key=lambda e: e.at)
@@ -284,4 +282,59 @@ def program_state_until(
         step_ids=MappingProxyType({slug: tuple(steps) for slug, steps in outline}),
         completed=completed,
     )
-    return state, min(later, default=None)
+    return Decision(state, min(later, default=None))
+
+
+# The answer for one set of inputs but `now`: the moments it holds between and the state.
+_Held = tuple[datetime, datetime | None, ProgramState]
+
+
+class _Window:
+    """Where `remembered_between` keeps its latest answer for one set of inputs."""
+
+    __slots__ = ("held",)
+
+    def __init__(self) -> None:
+        self.held: _Held | None = None
+
+
+def _hashable(value: object) -> Hashable:
+    """An argument as part of a memo key: a mapping as its items, a list as a tuple."""
+    if isinstance(value, Mapping):
+        return frozenset(value.items())
+    if isinstance(value, list):
+        return tuple(value)
+    if not isinstance(value, Hashable):
+        raise TypeError(f"{type(value).__name__} cannot be part of a remembered answer's key")
+    return value
+
+
+def remembered_between(decide: Callable[P, Decision]) -> Callable[P, ProgramState]:
+    """`decide`'s state, remembered for the inputs it was given: every argument but `now`, taken from its own
+    signature (so a new input is part of the key by being a parameter). The answer is reused while `now`
+    falls between the moment it was worked out for and the moment `decide` said time may change it (a
+    clock set back works it out again)."""
+    signature = inspect.signature(decide)
+
+    @lru_cache(maxsize=4096)
+    def window(_key: tuple[Hashable, ...]) -> _Window:
+        return _Window()
+
+    @wraps(decide)
+    def remembered(*args: P.args, **kwargs: P.kwargs) -> ProgramState:
+        arguments = signature.bind(*args, **kwargs).arguments
+        now: datetime = arguments.pop("now")
+        kept = window(tuple(_hashable(value) for value in arguments.values()))
+        held = kept.held
+        if held is not None and held[0] <= now and (held[1] is None or now < held[1]):
+            return held[2]
+        state, until = decide(*args, **kwargs)
+        kept.held = (now, until, state)
+        return state
+
+    return remembered
+
+
+# The one way to ask the pacing policy: what is open, done and locked at `now`, given the outline of the
+# patient's path, their start, time zone and the pace, their completions and the therapist's overrides.
+program_state = remembered_between(_decide)

@@ -1,6 +1,7 @@
 """Keeps the caseload's stored rows honest: every ORM flush that writes what a row is built from marks that
-patient's row stale, whatever code wrote it (see course/clinic/summary.py). Imported by course/models.py, so
-the listener is on in every process that can write through the ORM: the app, commands, scripts and tests.
+patient's row stale, whatever code wrote it (see course/clinic/summary.py). `install` turns the listener on
+for every ORM session of the process: `db.init_app` calls it (the app, its commands, the tests), and so does
+a script that writes through the ORM without the app (bench/concurrency.py).
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ def _changed(obj: Any, *names: str) -> bool:
     return state.deleted or any(state.attrs[name].history.has_changes() for name in names)
 
 
-@event.listens_for(Session, "after_flush")
+def install() -> None:
+    """Watch every ORM session's flushes from now on (once per process, however often called)."""
+    if not event.contains(Session, "after_flush", _invalidate):
+        event.listen(Session, "after_flush", _invalidate)
+
+
 def _invalidate(session: Session, _flush: UOWTransaction) -> None:
     """Mark the rows of every patient whose data this flush wrote (and give new enrollments a row)."""
     enrollments: set[int] = set()

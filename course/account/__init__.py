@@ -1,8 +1,7 @@
 """A person's own account settings; a patient's export and deletion."""
 
-from flask import Blueprint
-
-bp = Blueprint("account", __name__, url_prefix="/account")
-
 # Importing the views registers them on bp.
-from . import routes  # noqa: E402, F401
+from . import routes  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]

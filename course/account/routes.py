@@ -17,7 +17,7 @@ from ..extensions import limiter
 from ..forms import EmptyForm
 from ..models import Role
 from ..second_factor import has_second_factor, passkey_count, recovery_codes_left, remove_all
-from . import bp
+from .blueprint import bp
 from .forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,

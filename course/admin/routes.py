@@ -26,7 +26,7 @@ from ..mail import outbox_path, send_mail
 from ..models import AuditEvent, Enrollment, Role, User
 from ..second_factor import remove_all
 from ..staffing import HandoverError, Notice, deactivate_therapist, hand_over, patient_count, successors
-from . import bp
+from .blueprint import bp
 from .forms import AuditFilterForm, HandoverForm, ResetFactorForm, TherapistForm
 
 

@@ -1,8 +1,7 @@
 """Safety screening and outcome measures for patients."""
 
-from flask import Blueprint
-
-bp = Blueprint("assess", __name__)
-
 # Importing the views registers them on bp.
-from . import routes  # noqa: E402, F401
+from . import routes  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]

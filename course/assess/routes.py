@@ -14,7 +14,7 @@ from ..measures import Measure, Schedule
 from ..models import Role
 from ..safety import RED_FLAGS, urgency_of
 from ..templating import show_crisis_help
-from . import bp
+from .blueprint import bp
 from .forms import ScreeningForm, flag_field, item_field_name, measure_form_class
 from .services import (
     MeasureRefused,

@@ -1,8 +1,7 @@
 """Signing in and out, password reset, and joining through an invite."""
 
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
 # Importing the views and the user loader registers them.
-from . import factors, passkeys, routes, session  # noqa: E402, F401
+from . import factors, passkeys, routes, session  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]

@@ -27,7 +27,7 @@ from ..second_factor import (
     recovery_codes_left,
     use_recovery_code,
 )
-from . import bp
+from .blueprint import bp
 from .flow import (
     ask_for_password,
     complete,

@@ -52,7 +52,7 @@ from ..forms import EmptyForm
 from ..models import Passkey, User
 from ..second_factor import has_second_factor, new_recovery_codes
 from ..text import clean_text
-from . import bp
+from .blueprint import bp
 from .flow import complete, note_enrolled, password_recently_confirmed, pending, tell_about_change
 
 CHALLENGE_KEY = "_webauthn_challenge"

@@ -31,7 +31,7 @@ from ..extensions import limiter
 from ..forms import EmptyForm
 from ..mail import send_mail_after_response
 from ..models import SentMessage, User, normalise_email
-from . import bp
+from .blueprint import bp
 from .flow import after_password, complete, safe_next, sign_out, tell_about_change
 from .forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
 

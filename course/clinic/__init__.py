@@ -1,8 +1,7 @@
 """The therapist's side: their caseload and invites."""
 
-from flask import Blueprint
-
-bp = Blueprint("clinic", __name__, url_prefix="/clinic")
-
 # Importing the views registers them on bp.
-from . import routes  # noqa: E402, F401
+from . import routes  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]

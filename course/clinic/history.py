@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..alerts import LABELS
 from ..content.model import Catalog
-from ..learn.services import state_of
+from ..learn.services import policy_for
 from ..models import (
     Alert,
     CheckIn,
@@ -209,7 +209,7 @@ def program_of(
         for row in sorted(history, key=lambda row: row.id)
         if row.kind == "override"
     ]
-    return state_of(enrollment, catalog, completions, overrides, now)
+    return policy_for(enrollment, catalog, completions, overrides, now)
 
 
 # Events at the same instant are listed by kind in this order, then in the order they were saved (an alert's

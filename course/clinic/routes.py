@@ -38,7 +38,9 @@ from ..models import (
     StepStatus,
     User,
 )
-from . import bp, summary
+from ..tracking.routes import evidence_page
+from . import summary
+from .blueprint import bp
 from .forms import AcknowledgeForm, AssessmentForm, InviteForm, NoteForm, OverrideForm
 from .history import patient_history, program_of, shared_entries_with_replies, timeline
 from .rows import table_rows
@@ -221,8 +223,6 @@ def patient(patient_id: int) -> str:
     catalog: Catalog = current_app.extensions["course.catalog"]
     history = patient_history(db, enrollment)
     alerts_open = open_alerts(db, [enrollment.id])
-    from ..tracking.routes import evidence_page
-
     page = render_template(
         "clinic/patient.html",
         enrollment=enrollment,

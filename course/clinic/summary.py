@@ -35,12 +35,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..content.model import Catalog
-from ..db import UTCDateTime
 from ..models import (
     CaseloadEntry,
     Enrollment,
     User,
 )
+from ..schema import UTCDateTime
 from ..staleness import insert_new_rows, new_caseload_row
 from ..triage import Signal, sort_key
 from .services import PAGE_SIZE, CaseRow, caseload

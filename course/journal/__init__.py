@@ -1,8 +1,7 @@
 """The patient's reflection journal."""
 
-from flask import Blueprint
-
-bp = Blueprint("journal", __name__, url_prefix="/journal")
-
 # Importing the views registers them on bp.
-from . import routes  # noqa: E402, F401
+from . import routes  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]

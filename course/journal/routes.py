@@ -14,7 +14,7 @@ from ..db import get_db
 from ..forms import EmptyForm, choices
 from ..models import JournalEntry, Role
 from ..templating import show_crisis_help
-from . import bp
+from .blueprint import bp
 from .forms import EntryForm, FilterForm
 from .services import (
     MAX_LENGTH,

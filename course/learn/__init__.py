@@ -1,8 +1,7 @@
 """The patient's side: home, the module path and the step player."""
 
-from flask import Blueprint
-
-bp = Blueprint("learn", __name__, url_prefix="/learn")
-
 # Importing the views registers them on bp.
-from . import routes  # noqa: E402, F401
+from . import routes  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]

@@ -13,30 +13,21 @@ from werkzeug.wrappers import Response
 from .. import clock
 from ..access import current_enrollment, role_required
 from ..assess.services import screening_status
-from ..auth.session import read_with_user
 from ..content.model import Catalog, Check, JournalStep, Module, Step
-from ..db import get_db, lazy_db
+from ..db import get_db
 from ..models import Role
 from ..pacing import ModuleState, ProgramState
 from ..templating import show_crisis_help, user_zone
-from . import bp
+from .blueprint import bp
 from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
 from .services import (
-    HOME_PAGE,
-    STEP_PAGE,
     home_facts,
-    home_params,
     journal_text,
     path_of,
     program_for,
     save_step,
     step_page_facts,
-    step_params,
 )
-
-# The two pages patients open most read their facts in the user loader's statement (one statement a page).
-read_with_user("learn.home", HOME_PAGE, lambda _args, now: home_params(now))
-read_with_user("learn.step", STEP_PAGE, lambda args, now: step_params(args["slug"], args["step_id"], now))
 
 
 def _catalog() -> Catalog:
@@ -57,8 +48,7 @@ def home() -> str:
     """What to do today first, then the path of modules."""
     enrollment = current_enrollment()
     catalog = _catalog()
-    # The session opens only if the facts were not read with the user (lazy_db; see auth/session.py).
-    facts = home_facts(lazy_db, enrollment, catalog, current_app.extensions["course.schedule"], clock.now())
+    facts = home_facts(get_db(), enrollment, catalog, current_app.extensions["course.schedule"], clock.now())
     state = facts.state
     current = state.current
     current_module = catalog.module(current[0]) if current else None
@@ -128,7 +118,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
     step = next((s for s in steps if s.id == step_id), None)
     if step is None:
         abort(404)
-    db = lazy_db  # opened only when needed: a save, or facts not read with the user (auth/session.py)
+    db = get_db()
     now = clock.now()
     state, progress = step_page_facts(db, enrollment, _catalog(), slug, step_id, now)
     if not state.step_is_open(slug, step_id):

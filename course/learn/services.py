@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 
 from .._zones import zone_of
 from ..activity import touch
-from ..auth.session import facts_rows
 from ..content.model import Catalog, Exercise, HabitStep, JournalStep, Step
-from ..db import UTCDateTime, session_rows
+from ..habits import set_habit
 from ..journal.services import create_entry, own_entry, update_entry
 from ..measures.schedule import Due, Schedule, due_measures
 from ..models import (
@@ -41,8 +40,9 @@ from ..models import (
     StepProgress,
     StepStatus,
 )
-from ..pacing import OverrideEvent, ProgramState, program_state_until
+from ..pacing import OverrideEvent, OverrideKindName, ProgramState, program_state
 from ..safety_watch import WrittenIn, report_pem, watch_words
+from ..schema import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,9 @@ class HomeFacts:
 
 
 # A patient page reads its data in one statement: small selects for one patient joined by UNION ALL, each row
-# tagged with what it is. Built once per process, with bound parameters, so a request neither rebuilds the SQL
-# expression nor computes its cache key again. Columns: tag, two texts, a time, saved answers, a day. The
-# statements are keyed by the patient's user id, so that the user loader can read a page's rows in its own
-# statement (`read_with_user`, in learn/routes.py).
+# tagged with what it is. Built once per process, with bound parameters: a request does not build the SQL
+# expression again, and SQLAlchemy's compiled cache finds its SQL. Columns: tag, two texts, a time, saved
+# answers, a day; `read_facts` gives each row as the named fact its tag names. Keyed by the patient's user id.
 _USER_ID = bindparam("user_id", type_=Integer)
 _ENROLLMENT = select(Enrollment.id).where(Enrollment.patient_id == _USER_ID).scalar_subquery()
 _NO_TEXT = cast(null(), String)
@@ -149,6 +148,58 @@ STEP_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _SAVED)
 HOME_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _ANSWERED, _CHECKED_IN)
 
 
+class Done(NamedTuple):
+    """A module's completed steps (on `_COMPLETED`'s terms: up to `now`) and the latest completion."""
+
+    module_slug: str
+    step_ids: tuple[str, ...]
+    latest: datetime
+
+
+class Override(NamedTuple):
+    """A therapist's pacing change (pause, resume, unlock next)."""
+
+    kind: OverrideKindName
+    at: datetime
+
+
+class Answered(NamedTuple):
+    """A questionnaire completed for one of its due dates."""
+
+    measure_id: str
+    due_key: str
+
+
+class CheckedIn(NamedTuple):
+    """A local day the patient checked in (see `_CHECKED_IN`)."""
+
+    day: date
+
+
+Fact = Done | Override | SavedAnswers | Answered | CheckedIn
+
+
+def _fact(row: Sequence[Any]) -> Fact:
+    """One row of a page's UNION ALL as the fact its tag names."""
+    tag, text, other, at, answers, day = row
+    if tag == "done":
+        return Done(text, tuple(other.split(" ")), at)
+    if tag == "override":
+        return Override(text, at)
+    if tag == "saved":
+        return SavedAnswers(StepStatus(text), dict(answers or {}), at)
+    if tag == "answered":
+        return Answered(text, other)
+    if tag == "checkin":
+        return CheckedIn(day)
+    raise ValueError(f"a page's facts have no kind {tag!r}")
+
+
+def read_facts(db: Session, statement: CompoundSelect[Any], params: dict[str, Any]) -> list[Fact]:
+    """The facts one of the page statements (`PROGRAM`, `STEP_PAGE`, `HOME_PAGE`) reads for `params`."""
+    return [_fact(row) for row in db.execute(statement, params)]
+
+
 def home_params(now: datetime) -> dict[str, Any]:
     """HOME_PAGE's parameters but the user's id."""
     return {"now": now, "from_day": now.astimezone(UTC).date() - timedelta(days=1)}
@@ -166,84 +217,57 @@ def path_of(enrollment: Enrollment) -> str:
 
 def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: datetime) -> ProgramState:
     """Ask the pacing policy about this patient, from their completions and overrides (one statement)."""
-    rows = session_rows(db, PROGRAM, {"user_id": enrollment.patient_id, "now": now})
-    return _state(db, enrollment, catalog, rows, now)
+    facts = read_facts(db, PROGRAM, {"user_id": enrollment.patient_id, "now": now})
+    return _state(db, enrollment, catalog, facts, now)
 
 
 def step_page_facts(
     db: Session, enrollment: Enrollment, catalog: Catalog, module_slug: str, step_id: str, now: datetime
 ) -> tuple[ProgramState, SavedAnswers | None]:
-    """The program state and what was saved on one step, in one statement (or none: read with the user)."""
+    """The program state and what was saved on one step, in one statement."""
     params = {**step_params(module_slug, step_id, now), "user_id": enrollment.patient_id}
-    rows, now = facts_rows(db, STEP_PAGE, params)
-    saved = next(
-        (
-            SavedAnswers(StepStatus(a), dict(answers or {}), at)
-            for tag, a, _b, at, answers, _day in rows
-            if tag == "saved"
-        ),
-        None,
-    )
-    return _state(db, enrollment, catalog, rows, now), saved
+    facts = read_facts(db, STEP_PAGE, params)
+    saved = next((fact for fact in facts if isinstance(fact, SavedAnswers)), None)
+    return _state(db, enrollment, catalog, facts, now), saved
 
 
 def home_facts(
     db: Session, enrollment: Enrollment, catalog: Catalog, schedule: Schedule, now: datetime
 ) -> HomeFacts:
-    """The program state, the questionnaires due and whether today's check-in is done, in one statement (or
-    none: read with the user)."""
+    """The program state, the questionnaires due and whether today's check-in is done, in one statement."""
     zone = zone_of(enrollment.patient)
-    rows, now = facts_rows(db, HOME_PAGE, {**home_params(now), "user_id": enrollment.patient_id})
-    answered = {(a, b) for tag, a, b, _at, _answers, _day in rows if tag == "answered"}
+    facts = read_facts(db, HOME_PAGE, {**home_params(now), "user_id": enrollment.patient_id})
+    answered = {(fact.measure_id, fact.due_key) for fact in facts if isinstance(fact, Answered)}
     today = now.astimezone(zone).date()
     return HomeFacts(
-        state=_state(db, enrollment, catalog, rows, now),
+        state=_state(db, enrollment, catalog, facts, now),
         due=due_measures(schedule, enrollment.started_at, zone, now, answered),
-        checked_in_today=any(tag == "checkin" and day == today for tag, _a, _b, _at, _answers, day in rows),
+        checked_in_today=any(isinstance(fact, CheckedIn) and fact.day == today for fact in facts),
     )
-
-
-# Program states worked out by this process: (catalog, path, start, zone, completion and override rows) ->
-# (the state, the moment it was worked out for, the moment after which time may change it). See `_state`.
-_STATES: dict[tuple[Any, ...], tuple[ProgramState, datetime, datetime | None]] = {}
-REMEMBERED_STATES = 4096
-_POLICY_TAGS = frozenset({"done", "override"})
 
 
 def _state(
-    db: Session, enrollment: Enrollment, catalog: Catalog, rows: Sequence[Sequence[Any]], now: datetime
+    db: Session, enrollment: Enrollment, catalog: Catalog, facts: Sequence[Fact], now: datetime
 ) -> ProgramState:
-    """The pacing policy's answer for a page's rows (their completions per module and overrides).
+    """The pacing policy's answer for a page's facts (their completions per module and overrides).
 
-    Every patient page asks it, and for the same rows the answer changes only at moments the policy names
-    (`program_state_until`: a module's opening time, a locked module's day): so it is remembered with the
-    moments it holds between, keyed by everything it is worked out from. Worked out afresh when `now` falls
-    outside them (a clock set back included), and never remembered when a step's own time had to be read.
+    A module's steps count as completed at its latest completion: all the policy needs while every one of
+    them is on the patient's path. When a module holds a completed step that is off the path (the content or
+    the path changed since), each step's own time is read in a second statement.
     """
-    key = (
-        catalog.fingerprint(),
-        path_of(enrollment),
-        enrollment.started_at,
-        enrollment.patient.timezone,
-        tuple((tag, a, b, at) for tag, a, b, at, _answers, _day in rows if tag in _POLICY_TAGS),
-    )
-    found = _STATES.get(key)
-    if found is not None and found[1] <= now and (found[2] is None or now < found[2]):
-        return found[0]
     path_steps = catalog.path_steps(path_of(enrollment))
     completions: dict[tuple[str, str], datetime] = {}
     overrides: list[OverrideEvent] = []
     off_path = False
-    for tag, a, b, at, _answers, _day in rows:
-        if tag == "done":
-            step_ids = b.split(" ")
-            for step_id in step_ids:
-                completions[(a, step_id)] = at
-            on_path = path_steps.get(a)
-            if on_path is not None and not on_path.issuperset(step_ids):
+    for fact in facts:
+        if isinstance(fact, Done):
+            for step_id in fact.step_ids:
+                completions[(fact.module_slug, step_id)] = fact.latest
+            on_path = path_steps.get(fact.module_slug)
+            if on_path is not None and not on_path.issuperset(fact.step_ids):
                 off_path = True
-        elif tag == "override":
-            overrides.append(OverrideEvent(a, at))
+        elif isinstance(fact, Override):
+            overrides.append(OverrideEvent(fact.kind, fact.at))
     if off_path:
         # A module's latest completion may be an off-path step's: the policy needs each step's own time.
         completions = {
@@ -253,36 +277,19 @@ def _state(
             )
             if at is not None
         }
-        return state_of(enrollment, catalog, completions, overrides, now)
-    state, until = _state_until(enrollment, catalog, completions, overrides, now)
-    if len(_STATES) >= REMEMBERED_STATES:
-        _STATES.clear()  # start again rather than track ages: a full table is rare
-    _STATES[key] = (state, now, until)
-    return state
+    return policy_for(enrollment, catalog, completions, overrides, now)
 
 
-def state_of(
+def policy_for(
     enrollment: Enrollment,
     catalog: Catalog,
     completions: Mapping[tuple[str, str], datetime],
     overrides: Sequence[OverrideEvent],
     now: datetime,
 ) -> ProgramState:
-    """The pacing policy for this enrollment (its path, start and time zone) given its completions and
-    overrides."""
-    return _state_until(enrollment, catalog, completions, overrides, now)[0]
-
-
-def _state_until(
-    enrollment: Enrollment,
-    catalog: Catalog,
-    completions: Mapping[tuple[str, str], datetime],
-    overrides: Sequence[OverrideEvent],
-    now: datetime,
-) -> tuple[ProgramState, datetime | None]:
-    """`state_of`, with the first moment after `now` at which time alone may change it
-    (`program_state_until`)."""
-    return program_state_until(
+    """`pacing.program_state` for this enrollment: its path's outline, its start, the patient's time zone and
+    the catalog's pace."""
+    return program_state(
         catalog.outline(path_of(enrollment)),
         enrollment.started_at,
         zone_of(enrollment.patient),
@@ -355,8 +362,6 @@ def save_step(
             if spec.pem_question and isinstance(answers.get(spec.id), str):
                 switched = report_pem(db, enrollment, answers[spec.id], written_in, now) or switched
     if isinstance(step, HabitStep) and step.habit is not None and complete and answers.get("adopt"):
-        from ..tracking.services import set_habit
-
         set_habit(db, enrollment.patient, step.habit.id, True, now)
     progress.answers = answers
     progress.updated_at = now

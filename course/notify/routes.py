@@ -13,7 +13,7 @@ from ..db import get_db
 from ..extensions import csrf
 from ..forms import EmptyForm
 from ..models import Notification
-from . import bp
+from .blueprint import bp
 from .services import THERAPIST_KINDS, kinds_for, opted_out, read_unsubscribe_token, set_opt_out
 
 

@@ -15,22 +15,20 @@ from ..content.model import Catalog
 from ..db import get_db
 from ..evidence import statements
 from ..forms import EmptyForm, choices
+from ..habits import adopted_habit_ids, habit_weeks, set_habit
 from ..models import Role
 from ..templating import show_crisis_help
-from . import bp
+from .blueprint import bp
 from .forms import CheckInForm
 from .services import (
     CheckInError,
     add_to_evidence_log,
-    adopted_habit_ids,
     checkin_for,
     checkins_between,
     day_problem,
     day_records,
-    habit_weeks,
     local_today,
     save_checkin,
-    set_habit,
 )
 
 

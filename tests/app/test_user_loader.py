@@ -1,10 +1,12 @@
-"""The user loader builds the signed-in user and their enrollment from one row of plain columns; they must be
-the objects the ORM would load: every column equal, attached to the request's session, saved on change."""
+"""The user loader loads the signed-in user and their enrollment with the ORM into the request's session:
+every column as stored, relationships that load on use, changes saved; the same on SQLite and PostgreSQL,
+for a reading request (GET, on PostgreSQL a session in autocommit) as for a writing one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -20,13 +22,14 @@ def columns_of(obj: object) -> dict[str, object]:
     return {prop.key: getattr(obj, prop.key) for prop in mapper.column_attrs}
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
 def test_loaded_patient_and_enrollment_equal_what_the_orm_loads(
-    app: Flask, db: Session, make_patient: Callable[..., User]
+    app: Flask, db: Session, make_patient: Callable[..., User], method: str
 ) -> None:
     patient = make_patient(timezone="Europe/Paris", pem=True)
     expected_user = columns_of(patient)
     expected_enrollment = columns_of(patient.enrollment)
-    with signed_in_request(app, patient):
+    with signed_in_request(app, patient, "/learn/", method=method):
         user = load_user(patient.get_id())
         assert user is not None
         assert columns_of(user) == expected_user
@@ -40,6 +43,7 @@ def test_loaded_patient_and_enrollment_equal_what_the_orm_loads(
         assert not session.dirty  # loaded, not changed
         # A relationship it did not load comes on first use, as from any loaded object.
         assert user.enrollment.therapist.id == patient.enrollment.therapist_id  # type: ignore[union-attr]
+        assert [o.kind for o in user.enrollment.overrides] == []
 
 
 def test_changes_to_the_loaded_user_are_saved(

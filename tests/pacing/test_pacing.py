@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course.pacing import (
+    Decision,
     OverrideEvent,
     ProgramState,
+    _decide,
     local_midnight_after,
     program_state,
-    program_state_until,
+    remembered_between,
 )
 
 DENVER = ZoneInfo("America/Denver")
@@ -271,20 +273,20 @@ def test_pacing_unlock_at_the_moment_a_module_opens_by_itself_opens_the_next() -
 def test_pacing_names_when_time_next_changes_the_state() -> None:
     done = finish_one(START + timedelta(days=1))
     now = START + timedelta(days=2)
-    s, until = program_state_until(OUTLINE, START, DENVER, 7, done, [], now)
+    s, until = _decide(OUTLINE, START, DENVER, 7, done, [], now)
     midnight = datetime(2026, 3, 9, 0, 0, tzinfo=DENVER)
     assert until == midnight  # week 2 opens then
     assert s == state(until - timedelta(microseconds=1), done)
     assert state(until, done).module("two").is_open  # type: ignore[union-attr]
     # Week 2's day has come but week 1 is not finished: only a new completion or override changes the state.
-    assert program_state_until(OUTLINE, START, DENVER, 7, {}, [], midnight)[1] is None
+    assert _decide(OUTLINE, START, DENVER, 7, {}, [], midnight)[1] is None
     # Before that day, the locked week shows its day until the day comes.
-    assert program_state_until(OUTLINE, START, DENVER, 7, {}, [], now)[1] == midnight
+    assert _decide(OUTLINE, START, DENVER, 7, {}, [], now)[1] == midnight
     # A completion or an override dated later counts from its moment.
     later = now + timedelta(hours=3)
-    assert program_state_until(OUTLINE, START, DENVER, 7, {("one", "a"): later}, [], now)[1] == later
+    assert _decide(OUTLINE, START, DENVER, 7, {("one", "a"): later}, [], now)[1] == later
     paused = [OverrideEvent("pause", later)]
-    assert program_state_until(OUTLINE, START, DENVER, 7, done, paused, now)[1] == later
+    assert _decide(OUTLINE, START, DENVER, 7, done, paused, now)[1] == later
 
 
 @settings(max_examples=200, deadline=None)
@@ -292,10 +294,86 @@ def test_pacing_names_when_time_next_changes_the_state() -> None:
 def test_pacing_state_holds_until_the_moment_it_names(history: tuple, minutes: int, fraction: float) -> None:
     outline, tz, pace, completions, overrides, _end = history
     now = START + timedelta(minutes=minutes)
-    s, until = program_state_until(outline, START, tz, pace, completions, overrides, now)
-    assert s == program_state(outline, START, tz, pace, completions, overrides, now)
+    s, until = _decide(outline, START, tz, pace, completions, overrides, now)
     end = until if until is not None else now + timedelta(days=400)
     assert end > now
     just_before = end - timedelta(microseconds=1)
     for moment in (min(now + (end - now) * fraction, just_before), just_before):
-        assert program_state(outline, START, tz, pace, completions, overrides, moment) == s
+        assert _decide(outline, START, tz, pace, completions, overrides, moment).state == s
+
+
+# `program_state` remembers `_decide`'s answers (`remembered_between`): whatever moments it is asked about, in
+# whatever order (a clock set back included), it must say what the policy says at that moment.
+@settings(max_examples=200, deadline=None)
+@given(histories(), st.lists(st.integers(0, 60 * 24 * 120), min_size=1, max_size=8))
+def test_the_remembered_answer_is_the_policys_at_every_moment(history: tuple, minutes: list[int]) -> None:
+    outline, tz, pace, completions, overrides, _end = history
+    for minute in minutes:
+        now = START + timedelta(minutes=minute)
+        expected = _decide(outline, START, tz, pace, completions, overrides, now).state
+        assert program_state(outline, START, tz, pace, dict(completions), list(overrides), now) == expected
+
+
+def test_an_answer_is_reused_only_between_the_moments_it_holds_for() -> None:
+    asked: list[datetime] = []
+
+    def counted(
+        outline: tuple[tuple[str, tuple[str, ...]], ...],
+        started_at: datetime,
+        tz: ZoneInfo,
+        pace_days: int,
+        completions: dict[tuple[str, str], datetime],
+        overrides: list[OverrideEvent],
+        now: datetime,
+    ) -> Decision:
+        asked.append(now)
+        return _decide(outline, started_at, tz, pace_days, completions, overrides, now)
+
+    ask = remembered_between(counted)
+    done = finish_one(START + timedelta(days=1))
+    now = START + timedelta(days=2)
+    first = ask(OUTLINE, START, DENVER, 7, done, [], now)
+    opens = datetime(2026, 3, 9, 0, 0, tzinfo=DENVER)
+    assert ask(OUTLINE, START, DENVER, 7, dict(done), [], opens - timedelta(microseconds=1)) is first
+    assert asked == [now]
+    assert ask(OUTLINE, START, DENVER, 7, done, [], opens).module("two").is_open  # type: ignore[union-attr]
+    assert asked == [now, opens]
+    back = now - timedelta(hours=1)  # the clock set back: worked out again
+    assert ask(OUTLINE, START, DENVER, 7, done, [], back) == first
+    assert asked == [now, opens, back]
+
+
+def test_every_input_but_now_tells_answers_apart() -> None:
+    asked: list[tuple[object, ...]] = []
+
+    def counted(
+        outline: tuple[tuple[str, tuple[str, ...]], ...],
+        started_at: datetime,
+        tz: ZoneInfo,
+        pace_days: int,
+        completions: dict[tuple[str, str], datetime],
+        overrides: list[OverrideEvent],
+        now: datetime,
+    ) -> Decision:
+        asked.append((outline, started_at, tz, pace_days, completions, overrides))
+        return _decide(outline, started_at, tz, pace_days, completions, overrides, now)
+
+    ask = remembered_between(counted)
+    now = START + timedelta(days=9)
+    done = finish_one(START + timedelta(days=1))
+    base = (OUTLINE, START, DENVER, 7, done, [])
+    changed = [
+        (OUTLINE[:2], START, DENVER, 7, done, []),
+        (OUTLINE, START - timedelta(days=7), DENVER, 7, done, []),
+        (OUTLINE, START, ZoneInfo("Pacific/Auckland"), 7, done, []),
+        (OUTLINE, START, DENVER, 3, done, []),
+        (OUTLINE, START, DENVER, 7, {**done, ("two", "c"): now}, []),
+        (OUTLINE, START, DENVER, 7, done, [OverrideEvent("pause", now)]),
+    ]
+    ask(*base, now)
+    for inputs in changed:
+        ask(*inputs, now)
+        ask(*inputs, now)  # the second time remembered
+    assert len(asked) == 1 + len(changed)
+    with pytest.raises(TypeError, match="cannot be part"):
+        ask(OUTLINE, START, DENVER, 7, done, {OverrideEvent("pause", now)}, now)  # type: ignore[arg-type]

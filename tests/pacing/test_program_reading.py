@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
 from course.content.model import Catalog
-from course.learn.services import home_facts, program_for, state_of, step_page_facts
+from course.learn.services import home_facts, policy_for, program_for, step_page_facts
 from course.models import Enrollment, OverrideKind, ProgramOverride, StepProgress, StepStatus, User
 from course.pacing import OverrideEvent, ProgramState
 from tests.app.test_patient_page_cost import count_statements
@@ -30,7 +30,7 @@ def reference_state(db: Session, enrollment: Enrollment, catalog: Catalog, now: 
         OverrideEvent(o.kind.value, o.at)  # type: ignore[arg-type]
         for o in db.scalars(select(ProgramOverride).where(ProgramOverride.enrollment_id == enrollment.id))
     ]
-    return state_of(enrollment, catalog, completions, overrides, now)
+    return policy_for(enrollment, catalog, completions, overrides, now)
 
 
 def steps_of(catalog: Catalog, path: str) -> list[tuple[str, str]]:
