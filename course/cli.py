@@ -12,7 +12,7 @@ from alembic.util import CommandError
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import clock
+from . import clock, extensions
 from .accounts import AccountError, create_user
 from .config import PROJECT_ROOT, is_development
 from .content.model import Catalog
@@ -106,10 +106,10 @@ def register_cli(app: Flask) -> None:
             return
         created = load_demo(
             db,
-            current_app.extensions["course.catalog"],
+            extensions.catalog(),
             clock.now(),
-            current_app.extensions["course.measures"],
-            current_app.extensions["course.schedule"],
+            extensions.measures(),
+            extensions.schedule(),
         )
         db.commit()
         click.echo(f"Demo data ready ({created} new accounts). All demo passwords are 'demo-password'.")
@@ -193,9 +193,7 @@ def register_cli(app: Flask) -> None:
         db = get_db()
         now = clock.now()
         base = current_app.config["COURSE_BASE_URL"].rstrip("/")
-        messages = due_messages(
-            db, current_app.extensions["course.catalog"], current_app.extensions["course.schedule"], now, base
-        )
+        messages = due_messages(db, extensions.catalog(), extensions.schedule(), now, base)
         report = send_all(db, messages, deliver, now)
         click.echo(
             f"sent {report.sent}, already sent by another run {report.skipped}, failed {report.failed}"
@@ -229,7 +227,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("check")
     def check_command() -> None:
         """Validate the program in modules/ and warn about step ids that patients have progress on."""
-        catalog: Catalog = current_app.extensions["course.catalog"]
+        catalog: Catalog = extensions.catalog()
         steps = sum(len(m.steps) for m in catalog.modules)
         click.echo(f"{catalog.title}: {len(catalog.modules)} modules, {steps} steps, no problems found.")
         try:

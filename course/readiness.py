@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import text
 
 from .db import get_engine
@@ -41,27 +41,25 @@ def redis_answers() -> bool | None:
     return bool(limiter.storage.check())
 
 
-def init_app(app: Flask) -> None:
-    """Add the `/readyz` route."""
-    last_redis: dict[str, bool | None] = {"answers": True}
-
-    @app.get("/readyz")
-    def readyz() -> tuple[dict[str, Any], int, dict[str, str]]:
-        database = database_answers()
-        redis = redis_answers()
-        if redis is not None and redis != last_redis["answers"]:
-            if redis:
-                log.warning("Redis answers again: sign-in limits are shared by every worker")
-            else:
-                log.warning("Redis unreachable: sign-in limits are counted by each worker until it is back")
-            last_redis["answers"] = redis
-        body: dict[str, Any] = {"database": "ok" if database else "unreachable"}
-        if redis is not None:
-            body["redis"] = "ok" if redis else "unreachable: sign-in limits counted per worker"
-        if not database:
-            body["status"] = "unavailable"
-        elif redis is False:
-            body["status"] = "degraded"
+def report() -> tuple[dict[str, Any], int]:
+    """The `/readyz` answer and its status; a change in Redis's answer is logged once."""
+    database = database_answers()
+    redis = redis_answers()
+    # What Redis answered last time, per app: each change is logged once.
+    last = current_app.extensions.setdefault("course.readiness", {"redis_answers": True})
+    if redis is not None and redis != last["redis_answers"]:
+        if redis:
+            log.warning("Redis answers again: sign-in limits are shared by every worker")
         else:
-            body["status"] = "ready"
-        return body, 200 if database else 503, {"Cache-Control": "no-store"}
+            log.warning("Redis unreachable: sign-in limits are counted by each worker until it is back")
+        last["redis_answers"] = redis
+    body: dict[str, Any] = {"database": "ok" if database else "unreachable"}
+    if redis is not None:
+        body["redis"] = "ok" if redis else "unreachable: sign-in limits counted per worker"
+    if not database:
+        body["status"] = "unavailable"
+    elif redis is False:
+        body["status"] = "degraded"
+    else:
+        body["status"] = "ready"
+    return body, 200 if database else 503

@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 REMEMBERED_COOKIES = 4096
 _PLAIN = (str, int, float, bool, type(None))
 # Requests this app's own hooks leave alone: the load balancer's health checks and static files.
-UNTOUCHED_ENDPOINTS = frozenset({"healthz", "readyz", "static"})
+UNTOUCHED_ENDPOINTS = frozenset({"site.healthz", "site.readyz", "static"})
 
 
 class RememberingSessionInterface(SecureCookieSessionInterface):

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from . import clock, fields
+from . import clock, extensions, fields
 from .keeping import REFRESHED
 from .safety import TIERS, flags_in
 
@@ -98,7 +98,7 @@ def register_templating(app: Flask) -> None:
     def globals_for_templates() -> dict[str, Any]:
         return {
             "clinic_name": app.config["COURSE_CLINIC_NAME"],
-            "program_title": app.extensions["course.catalog"].title,
+            "program_title": extensions.catalog(app).title,
         }
 
 

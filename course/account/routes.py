@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import clock, signins
+from .. import clock, extensions, signins
 from ..access import role_required
 from ..accounts import AccountError, set_password
 from ..audit import record, record_failure
@@ -87,7 +87,7 @@ def change_password() -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         db = get_db()
         if not check_password_hash(user.password_hash, form.current.data or ""):
-            sessions = current_app.extensions["course.sessionmaker"]
+            sessions = extensions.sessions()
             record_failure(sessions, user, _patient_id(), "password_check_failed", now=clock.now())
             form.current.errors = ["That is not your current password."]
             return _page(422, password_form=form)

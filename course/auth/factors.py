@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .. import clock
+from .. import clock, extensions
 from ..audit import record, record_failure
 from ..db import get_db
 from ..extensions import limiter
@@ -101,7 +101,7 @@ def verify() -> Response | tuple[str, int]:
                 tell_about_change(user, "A recovery code was used", "a recovery code was used to sign in")
             return complete(user, remember=waiting.remember, next_url=waiting.next_url, how=how)
         record_failure(
-            current_app.extensions["course.sessionmaker"],
+            extensions.sessions(),
             user,
             _patient_id(user),
             "second_factor_failed",

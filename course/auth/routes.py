@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from .. import clock, signins
+from .. import clock, extensions, signins
 from ..accounts import AccountError, authenticate, find_user_by_email, make_reset_token, set_password
 from ..accounts import user_for_reset_token as _user_for_reset_token
 from ..audit import record, record_failure
@@ -57,7 +57,7 @@ def _failed(response: Response) -> bool:
 def login() -> Response | tuple[str, int]:
     """Sign in with email and password; a second factor follows when the person has one (staff must)."""
     if current_user.is_authenticated:
-        return redirect(url_for("index"))
+        return redirect(url_for("site.index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -89,7 +89,7 @@ def logout() -> Response:
 
 def sessions() -> Any:
     """The app's session factory, for audit events that must outlive a failed request."""
-    return current_app.extensions["course.sessionmaker"]
+    return extensions.sessions()
 
 
 def _reset_email_allowed(db: Session, user: User, now: datetime) -> bool:

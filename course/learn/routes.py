@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from .. import clock
+from .. import clock, extensions
 from ..access import current_enrollment, role_required
 from ..assess.services import screening_status
 from ..auth.session import read_with_user
@@ -40,7 +40,7 @@ read_with_user("learn.step", STEP_PAGE, lambda args, now: step_params(args["slug
 
 
 def _catalog() -> Catalog:
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     return catalog
 
 
@@ -58,7 +58,7 @@ def home() -> str:
     enrollment = current_enrollment()
     catalog = _catalog()
     # The session opens only if the facts were not read with the user (lazy_db; see auth/session.py).
-    facts = home_facts(lazy_db, enrollment, catalog, current_app.extensions["course.schedule"], clock.now())
+    facts = home_facts(lazy_db, enrollment, catalog, extensions.schedule(), clock.now())
     state = facts.state
     current = state.current
     current_module = catalog.module(current[0]) if current else None
@@ -67,7 +67,7 @@ def home() -> str:
         "learn/home.html",
         screening=screening_status(enrollment),
         due=facts.due,
-        measures=current_app.extensions["course.measures"],
+        measures=extensions.measures(),
         checked_in_today=facts.checked_in_today,
         catalog=catalog,
         state=state,

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.auth.session import facts_rows, load_user
 from course.clock import FrozenClock
 from course.content.model import Catalog
@@ -32,7 +33,7 @@ def facts_with_user(app: Flask) -> None:
 
 
 def first_step(app: Flask) -> tuple[str, str]:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     slug, step_ids = catalog.outline("standard")[0]
     return slug, step_ids[0]
 
@@ -51,7 +52,7 @@ def test_rows_read_with_the_user_are_the_pages_own(
     app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock, page: str
 ) -> None:
     patient = make_patient(started_at=clock() - timedelta(days=40))
-    give_history(db, patient, app.extensions["course.catalog"], clock)
+    give_history(db, patient, extensions.catalog(app), clock)
     slug, step_id = first_step(app)
     now = clock()
     if page == "home":
@@ -78,7 +79,7 @@ def test_home_and_step_run_one_statement(
     clock: FrozenClock,
 ) -> None:
     patient = make_patient(started_at=clock() - timedelta(days=40))
-    give_history(db, patient, app.extensions["course.catalog"], clock)
+    give_history(db, patient, extensions.catalog(app), clock)
     login(patient)
     slug, step_id = first_step(app)
     assert statements_for(app, client, "/learn/") == 1
@@ -89,8 +90,8 @@ def test_rows_for_other_parameters_or_another_page_are_read_again(
     app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
 ) -> None:
     patient = make_patient(started_at=clock() - timedelta(days=40))
-    give_history(db, patient, app.extensions["course.catalog"], clock)
-    catalog: Catalog = app.extensions["course.catalog"]
+    give_history(db, patient, extensions.catalog(app), clock)
+    catalog: Catalog = extensions.catalog(app)
     (slug, first_ids), (other_slug, other_ids) = catalog.outline("standard")[:2]
     now = clock()
     other = {**step_params(other_slug, other_ids[0], now), "user_id": patient.id}
@@ -109,7 +110,7 @@ def test_nothing_is_kept_when_nobody_is_signed_in_or_the_request_writes(
     app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
 ) -> None:
     patient = make_patient()
-    give_history(db, patient, app.extensions["course.catalog"], clock)
+    give_history(db, patient, extensions.catalog(app), clock)
     with signed_in_request(app, patient, "/learn/"):
         assert load_user(f"{patient.id}:{patient.session_version + 1}") is None  # signed out elsewhere
         assert "_facts_read" not in g
@@ -196,7 +197,7 @@ def test_home_and_step_open_no_session_on_their_usual_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     patient = make_patient(started_at=clock() - timedelta(days=40))
-    give_history(db, patient, app.extensions["course.catalog"], clock)
+    give_history(db, patient, extensions.catalog(app), clock)
     login(patient)
     slug, step_id = first_step(app)
     opened = count_sessions(app, monkeypatch)

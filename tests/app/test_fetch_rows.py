@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Float, Numeric, bindparam, cast, column, even
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.auth.session import _PAGES, _USER_BY_ID
 from course.clock import FrozenClock
 from course.config import normalise_database_url
@@ -61,8 +62,8 @@ def test_the_pages_rows_are_sqlalchemys(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     patient = make_patient(started_at=clock() - timedelta(days=40))
-    give_history(db, patient, app.extensions["course.catalog"], clock)
-    slug, step_ids = app.extensions["course.catalog"].outline("standard")[0]
+    give_history(db, patient, extensions.catalog(app), clock)
+    slug, step_ids = extensions.catalog(app).outline("standard")[0]
     now = clock()
     signed_in = {"user_id": patient.id, "sign_in": token_hash(sign_in_token(app, patient))}
     cases: list[tuple[Any, dict[str, Any]]] = [
@@ -202,7 +203,7 @@ def test_a_session_shows_its_own_unsaved_changes(
 ) -> None:
     # Through a session (session_rows), as its own execute would: what it holds is flushed first.
     patient = make_patient(started_at=clock() - timedelta(days=1))
-    catalog = app.extensions["course.catalog"]
+    catalog = extensions.catalog(app)
     with app.test_request_context():
         session = get_db()
         enrollment = session.query(Enrollment).filter_by(patient_id=patient.id).one()

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from course import pacing
+from course import extensions, pacing
 from course.clock import FrozenClock
 from course.db import get_db
 from course.learn import services
@@ -57,7 +57,7 @@ def state_for(app: Flask, patient: User, now: datetime) -> Any:
     with app.test_request_context():
         db = get_db()
         enrollment = db.query(Enrollment).filter_by(patient_id=patient.id).one()
-        return services.program_for(db, enrollment, app.extensions["course.catalog"], now)
+        return services.program_for(db, enrollment, extensions.catalog(app), now)
 
 
 def test_a_state_is_remembered_until_a_week_opens(
@@ -65,7 +65,7 @@ def test_a_state_is_remembered_until_a_week_opens(
 ) -> None:
     zone = ZoneInfo("America/Denver")
     patient = make_patient(started_at=clock(), timezone="America/Denver")
-    (week1, steps1), (week2, _steps2) = app.extensions["course.catalog"].outline("standard")[:2]
+    (week1, steps1), (week2, _steps2) = extensions.catalog(app).outline("standard")[:2]
     complete(db, patient, week1, steps1, clock() + timedelta(hours=1))
     clock.advance(hours=2)
 
@@ -96,7 +96,7 @@ def test_a_new_completion_is_seen_at_once(
     app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock, decided: list[datetime]
 ) -> None:
     patient = make_patient(started_at=clock())
-    (week1, steps1), *_ = app.extensions["course.catalog"].outline("standard")
+    (week1, steps1), *_ = extensions.catalog(app).outline("standard")
     clock.advance(hours=1)
     before = state_for(app, patient, clock())
     assert before.current == (week1, steps1[0])
@@ -111,7 +111,7 @@ def test_patients_whose_rows_look_alike_are_told_apart(
     app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock, decided: list[datetime]
 ) -> None:
     start = clock()
-    (week1, steps1), (week2, _) = app.extensions["course.catalog"].outline("standard")[:2]
+    (week1, steps1), (week2, _) = extensions.catalog(app).outline("standard")[:2]
     at = start + timedelta(hours=1)
     # The same completions; one lives in Auckland, one started a week earlier, one is on the pacing path.
     here = make_patient(started_at=start, timezone="UTC")
