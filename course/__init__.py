@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, request
 from flask import Response as FlaskResponse
+from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, audit, db, extensions, keeping, logs, security, sessions
-from .config import PROJECT_ROOT, ConfigError, load_config
+from .config import PROJECT_ROOT, ConfigError, MissingSecretKey, load_config
 from .content import Catalog, ContentError, load_catalog
 from .extensions import csrf, limiter, login_manager
 from .measures import (
@@ -94,7 +97,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(Path(instance_path or PROJECT_ROOT / "instance").resolve()),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
-    load_config(app, test_config)
+    load_config(app, test_config, secret_key_optional=_built_by_flask_command_line())
+    if not app.config["SECRET_KEY"]:
+        app.before_request(_refuse_without_secret_key)
     proxies = int(app.config["COURSE_TRUSTED_PROXIES"])
     if proxies:
         # The client's address and scheme as the trusted proxies saw them: sign-in limits count per client,
@@ -148,6 +153,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
 
     return app
+
+
+def _built_by_flask_command_line() -> bool:
+    """Whether `flask --app course <command>` builds this app (Flask's command line holds a ScriptInfo).
+
+    Validating content or migrating needs no secret key; the commands that sign something say so in one line
+    (config.require_secret_key). A server (gunicorn calls create_app itself) still refuses to start.
+    """
+    context = click.get_current_context(silent=True)
+    return context is not None and context.find_object(ScriptInfo) is not None
+
+
+def _refuse_without_secret_key() -> tuple[str, int, dict[str, str]]:
+    """No page is served without a secret key (only `flask run` could try)."""
+    message = MissingSecretKey().code
+    logging.getLogger("course").error("%s", message)
+    return f"{message}\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def _load_measures(app: Flask, catalog: Catalog) -> tuple[dict[str, Measure], Schedule]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import clock, extensions
 from .accounts import AccountError, create_user
-from .config import PROJECT_ROOT, is_development
+from .config import PROJECT_ROOT, is_development, require_secret_key
 from .content.model import Catalog
 from .db import Base, dispose, get_db, get_engine
 from .erasure import Deletion, read_log, reapply
@@ -187,6 +187,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("send-notifications")
     def send_notifications_command() -> None:
         """Send the reminders and digests that are due (run from cron every 15 minutes, on any server)."""
+        require_secret_key(current_app)  # the unsubscribe links are signed with it
         from .notify.mailer import deliver
         from .notify.services import due_messages, send_all
 
@@ -226,7 +227,8 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("check")
     def check_command() -> None:
-        """Validate the program in modules/ and warn about step ids that patients have progress on."""
+        """Validate the program in modules/ and warn about step ids that patients have progress on (needs no
+        SECRET_KEY)."""
         catalog: Catalog = extensions.catalog()
         steps = sum(len(m.steps) for m in catalog.modules)
         click.echo(f"{catalog.title}: {len(catalog.modules)} modules, {steps} steps, no problems found.")
