@@ -1,9 +1,9 @@
 """Form fields with their label, hint and errors tied together for screen readers, buttons and the error
 summary at the top of a form, as HTML for templates (globals `field`, `submit`, `error_summary`).
 
-These were Jinja macros: a macro call cost ~15 us before writing anything, a step page made six, and
-importing them cost as much again. The HTML is the same as the macros wrote (tests/app/test_fields.py
-renders both for every field of the program and of every form).
+These were Jinja macros: a macro call has a fixed cost before it writes anything, a step page made six,
+and importing them cost as much again (docs/PERFORMANCE.md). The HTML is the same as the macros wrote
+(tests/app/test_fields.py renders both for every field of the program and of every form).
 
 - A group of radios or checkboxes is a fieldset with a legend; a scale shows its two end labels, and repeats
   each beside the first and last option for screen readers.

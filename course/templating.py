@@ -170,8 +170,8 @@ _PLACEHOLDER = "NAVPLACEHOLDER"
 
 def main_nav_for(app: Flask) -> Callable[[Any], Markup]:
     """The header navigation of the signed-in user's role, rendered once per role and script root; each page
-    fills in its sign-out form's CSRF token. Its dozen links and role checks were a third of a small page's
-    template time."""
+    fills in its sign-out form's CSRF token. Its dozen links and role checks are the same on every page of a
+    role (docs/PERFORMANCE.md: remembered HTML)."""
     rendered: dict[tuple[str, str, bool], tuple[str, ...]] = {}
 
     def main_nav(user: Any) -> Markup:

@@ -81,10 +81,10 @@ def home() -> str:
 def path_html(catalog: Catalog, state: ProgramState) -> Markup:
     """The home page's path of modules (learn/_path.html), rendered once per process for each state of it.
 
-    It was a third of the home page's template time (eight modules, each with its status, link and progress),
-    and it is the same on every visit until the patient finishes a step or a module opens. It depends on the
-    modules' states, the pause, the catalog (its fingerprint covers slugs, weeks and titles), where the app
-    is mounted, and the current year in the viewer's zone (a date of another year shows its year).
+    It is the largest part of the home page's template (eight modules, each with its status, link and
+    progress), and the same on every visit until the patient finishes a step or a module opens. It depends on
+    the modules' states, the pause, the catalog (its fingerprint covers slugs, weeks and titles), where the
+    app is mounted, and the current year in the viewer's zone (a date of another year shows its year).
     """
     this_year = clock.now().astimezone(user_zone()).year
     return _rendered_path(request.script_root, catalog.fingerprint(), state.modules, state.paused, this_year)
@@ -138,7 +138,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
     if isinstance(step, JournalStep):
         saved = {"text": journal_text(db, enrollment, progress)}
     # No token field of its own: CSRFProtect checks every POST before the view (tests/app/test_csrf.py), and
-    # the field cost a third of building the form. The page writes the session's token itself.
+    # the field would sign a second token. The page writes the session's token itself.
     form = step_form_class(step)(data=form_data_from_answers(step, saved), meta={"csrf": False})
 
     status = 200
