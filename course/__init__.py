@@ -156,17 +156,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _built_by_flask_command_line() -> bool:
-    """Whether `flask --app course <command>` builds this app (Flask's command line holds a ScriptInfo).
+    """Whether `flask --app course <command>` builds this app (Flask's command line holds a ScriptInfo),
+    for a command other than `flask run`.
 
     Validating content or migrating needs no secret key; the commands that sign something say so in one line
-    (config.require_secret_key). A server (gunicorn calls create_app itself) still refuses to start.
+    (config.require_secret_key). A server (`flask run`, or gunicorn calling create_app) still refuses to
+    start.
     """
     context = click.get_current_context(silent=True)
-    return context is not None and context.find_object(ScriptInfo) is not None
+    return context is not None and context.info_name != "run" and context.find_object(ScriptInfo) is not None
 
 
 def _refuse_without_secret_key() -> tuple[str, int, dict[str, str]]:
-    """No page is served without a secret key (only `flask run` could try)."""
+    """No page is served without a secret key (`flask shell` could still try, with a test client)."""
     message = MissingSecretKey().code
     logging.getLogger("course").error("%s", message)
     return f"{message}\n", 503, {"Content-Type": "text/plain; charset=utf-8"}

@@ -127,8 +127,8 @@ def test_commands_that_need_no_secret_key_run_without_one(without_secret_key: Pa
 def test_an_app_built_without_a_secret_key_serves_no_page_and_a_server_refuses_to_start(
     without_secret_key: Path,
 ) -> None:
-    with click.Context(click.Command("run"), obj=ScriptInfo()):
-        app = create_app()  # as `flask run` builds it
+    with click.Context(click.Command("shell"), info_name="shell", obj=ScriptInfo()):
+        app = create_app()  # as `flask shell` builds it
     try:
         for path in ("/help", "/auth/login", "/healthz"):
             response = app.test_client().get(path)
@@ -138,3 +138,8 @@ def test_an_app_built_without_a_secret_key_serves_no_page_and_a_server_refuses_t
         dispose(app)
     with pytest.raises(SystemExit, match="SECRET_KEY is not set"):
         create_app()  # as gunicorn builds it
+    with (
+        click.Context(click.Command("run"), info_name="run", obj=ScriptInfo()),
+        pytest.raises(SystemExit, match="SECRET_KEY is not set"),
+    ):
+        create_app()  # as `flask run` builds it
