@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import weakref
@@ -80,11 +81,12 @@ class CourseApp(Flask):
         try:
             if func in self._plain:
                 return func
-        except TypeError:  # unhashable, or no weak reference to it: ask every time
+        except TypeError:  # unhashable: ask every time
             return super().ensure_sync(func)
         found = super().ensure_sync(func)
         if found is func:
-            self._plain.add(func)
+            with contextlib.suppress(TypeError):  # no weak reference to it (a builtin): ask every time
+                self._plain.add(func)
         return found
 
 

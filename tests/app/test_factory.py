@@ -204,6 +204,8 @@ def test_plain_functions_are_asked_about_once_and_coroutines_every_time(
     assert asked == [plain, coroutine, coroutine]
     unhashable: Any = type("Unhashable", (), {"__call__": lambda self: "x", "__hash__": None})()
     assert app.ensure_sync(unhashable) is unhashable
+    for _ in range(2):  # a builtin has no weak reference: asked about every time, never refused
+        assert app.ensure_sync(len) is len
 
 
 def test_functions_found_plain_are_remembered_only_while_they_live(app: Flask, client: Any) -> None:
