@@ -12,15 +12,18 @@ counted in Redis, Redis:
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import text
 
 from .db import get_engine
 from .extensions import limiter
 
 log = logging.getLogger("course.readiness")
+# What Redis answered at each app's last check, so that each change is logged once.
+_redis_answered: weakref.WeakKeyDictionary[Flask, bool] = weakref.WeakKeyDictionary()
 
 
 def database_answers() -> bool:
@@ -45,14 +48,13 @@ def report() -> tuple[dict[str, Any], int]:
     """The `/readyz` answer and its status; a change in Redis's answer is logged once."""
     database = database_answers()
     redis = redis_answers()
-    # What Redis answered last time, per app: each change is logged once.
-    last = current_app.extensions.setdefault("course.readiness", {"redis_answers": True})
-    if redis is not None and redis != last["redis_answers"]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's documented target
+    if redis is not None and redis != _redis_answered.get(app, True):
         if redis:
             log.warning("Redis answers again: sign-in limits are shared by every worker")
         else:
             log.warning("Redis unreachable: sign-in limits are counted by each worker until it is back")
-        last["redis_answers"] = redis
+        _redis_answered[app] = redis
     body: dict[str, Any] = {"database": "ok" if database else "unreachable"}
     if redis is not None:
         body["redis"] = "ok" if redis else "unreachable: sign-in limits counted per worker"
