@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bench.common import Browser, Server
-from course import staleness
+from course import extensions, staleness
 from course.config import normalise_database_url
 from course.db import Base, dispose
 from course.models import CheckIn, Enrollment, JournalEntry, RecoveryCode, Role, User
@@ -154,7 +154,7 @@ def caseload_disagreements(url: str, folder: str) -> int:
     with app.app_context():
         db = get_db()
         therapist = db.scalars(select(User).where(User.email == "t@example.org")).one()
-        catalog = app.extensions["course.catalog"]
+        catalog = extensions.catalog(app)
         now = clock.now()
         shown = []
         number, pages = 1, 1

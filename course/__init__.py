@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, render_template, request, url_for
+import click
+from flask import Flask, request
 from flask import Response as FlaskResponse
-from flask_login import current_user
+from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response
 
-from . import assets, audit, db, keeping, logs, readiness, security, sessions
-from .config import PROJECT_ROOT, ConfigError, load_config
-from .content import ContentError, load_catalog
-from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
+from . import assets, audit, db, extensions, keeping, logs, security, sessions
+from .config import PROJECT_ROOT, ConfigError, MissingSecretKey, load_config
+from .content import Catalog, ContentError, load_catalog
+from .extensions import csrf, limiter, login_manager
+from .measures import (
+    DEFAULT_SCHEDULE,
+    Measure,
+    MeasureError,
+    Schedule,
+    load_definitions,
+    parse_schedule,
+)
 
 
 class CourseApp(Flask):
     """Flask, remembering which of its functions are plain (not `async def`), and linking static files by
     fingerprinted names (course/assets.py).
 
-    Flask asks, for each hook and view of each request (18 on a patient page), whether it is a coroutine
-    function, and `inspect` unwraps it to find out every time (2% of a page). The functions are the same few
-    on every request.
+    Flask asks, for each hook and view of each request, whether it is a coroutine function, and `inspect`
+    unwraps it to find out every time; the functions are the same few on every request. They are remembered
+    weakly: Flask also passes each request's `after_this_request` closures through `ensure_sync`, and those
+    must go with their request.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain: set[Any] = set()
+        self._plain: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
         # The static files are part of the release: named once per process.
         self.static_names = assets.manifest(Path(self.static_folder or ""))
         self._static_originals = {new: name for name, new in self.static_names.items()}
@@ -73,7 +85,8 @@ class CourseApp(Flask):
             return super().ensure_sync(func)
         found = super().ensure_sync(func)
         if found is func:
-            self._plain.add(func)
+            with contextlib.suppress(TypeError):  # no weak reference to it (a builtin): ask every time
+                self._plain.add(func)
         return found
 
 
@@ -86,7 +99,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(Path(instance_path or PROJECT_ROOT / "instance").resolve()),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
-    load_config(app, test_config)
+    load_config(app, test_config, secret_key_optional=_built_by_flask_command_line())
+    if not app.config["SECRET_KEY"]:
+        app.before_request(_refuse_without_secret_key)
     proxies = int(app.config["COURSE_TRUSTED_PROXIES"])
     if proxies:
         # The client's address and scheme as the trusted proxies saw them: sign-in limits count per client,
@@ -95,8 +110,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     logs.init_app(app)
 
-    app.extensions["course.catalog"] = _load_content(app)
-    app.extensions["course.measures"], app.extensions["course.schedule"] = _load_measures(app)
+    catalog = _load_content(app)
+    measures, schedule = _load_measures(app, catalog)
+    extensions.init_program(app, extensions.Program(catalog, measures, schedule))
     db.init_app(app)
     audit.install_append_only()
     login_manager.init_app(app)
@@ -105,7 +121,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     csrf.init_app(app)
     keeping.init_app(app)
-    _limiter_for_writes_only(app)
+    limiter.init_app(app)
     sessions.init_app(app)
 
     from .account import bp as account_bp
@@ -117,9 +133,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .journal import bp as journal_bp
     from .learn import bp as learn_bp
     from .notify import bp as notify_bp
+    from .site import bp as site_bp
     from .templating import register_templating
     from .tracking import bp as tracking_bp
 
+    app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(clinic_bp)
@@ -136,70 +154,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
 
-    @app.get("/")
-    def index() -> Response:
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login"))
-        return redirect(url_for(home_endpoint(current_user)))
-
-    @app.get("/help")
-    def help_now() -> str:
-        return render_template("help.html")
-
-    @app.get("/healthz")
-    def healthz() -> tuple[str, int, dict[str, str]]:
-        return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
-
-    readiness.init_app(app)
-
     return app
 
 
-_HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
+def _built_by_flask_command_line() -> bool:
+    """Whether `flask --app course <command>` builds this app (Flask's command line holds a ScriptInfo),
+    for a command other than `flask run`.
 
-
-def _limiter_for_writes_only(app: Flask) -> None:
-    """Bind the rate limiter, with the request hooks it adds skipped for reads.
-
-    Every limit guards a POST (a test checks it), and `extensions.limiter` exempts reads already; but its
-    hooks still ran on every page to find that out (its per-request context, the endpoint's limits, the
-    request filter, the response's headers: 4% of a patient page). The hooks it adds are told apart by
-    comparing the app's hooks before and after binding it, so no private name of the limiter is used.
+    Validating content or migrating needs no secret key; the commands that sign something say so in one line
+    (config.require_secret_key). A server (`flask run`, or gunicorn calling create_app) still refuses to
+    start.
     """
-    before = {kind: list(getattr(app, kind).get(None, ())) for kind in _HOOKS}
-    limiter.init_app(app)
-    for kind in _HOOKS:
-        hooks = getattr(app, kind).get(None, [])
-        added = [hook for hook in hooks if hook not in before[kind]]
-        if len(added) != 1:
-            raise RuntimeError(f"expected the rate limiter to add one hook to {kind}, found {len(added)}")
-        hooks[hooks.index(added[0])] = _for_writes_only(
-            added[0], passes_response=kind == "after_request_funcs"
-        )
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "run" and context.find_object(ScriptInfo) is not None
 
 
-def _for_writes_only(hook: Any, *, passes_response: bool) -> Any:
-    def for_writes_only(*args: Any) -> Any:
-        if request.method in EXEMPT_FROM_LIMITS:
-            return args[0] if passes_response else None
-        return hook(*args)
-
-    return for_writes_only
+def _refuse_without_secret_key() -> tuple[str, int, dict[str, str]]:
+    """No page is served without a secret key (`flask shell` could still try, with a test client)."""
+    message = MissingSecretKey().code
+    logging.getLogger("course").error("%s", message)
+    return f"{message}\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def home_endpoint(user: Any) -> str:
-    """Where each role starts."""
-    if user.is_patient:
-        return "learn.home"
-    if user.is_therapist:
-        return "clinic.caseload"
-    return "admin.therapists"
-
-
-def _load_measures(app: Flask) -> tuple[Any, Any]:
+def _load_measures(app: Flask, catalog: Catalog) -> tuple[dict[str, Measure], Schedule]:
     """The questionnaires (shipped, plus a clinic's licensed ones) and the schedule from course.yaml."""
-    from .measures import DEFAULT_SCHEDULE, MeasureError, load_definitions, parse_schedule
-
     extra = [app.config["COURSE_MEASURES_DIR"]] if app.config.get("COURSE_MEASURES_DIR") else []
     try:
         measures = load_definitions(*extra)
@@ -207,7 +185,7 @@ def _load_measures(app: Flask) -> tuple[Any, Any]:
         raise ConfigError(
             "the questionnaire definitions have problems:\n" + "\n".join(exc.problems)
         ) from None
-    raw = app.extensions["course.catalog"].schedule_raw
+    raw = catalog.schedule_raw
     if raw is None:
         return measures, DEFAULT_SCHEDULE
     try:
@@ -216,7 +194,7 @@ def _load_measures(app: Flask) -> tuple[Any, Any]:
         raise ConfigError(f"the measures schedule in course.yaml has problems:\n{exc}") from None
 
 
-def _load_content(app: Flask) -> Any:
+def _load_content(app: Flask) -> Catalog:
     try:
         return load_catalog(app.config["COURSE_CONTENT_DIR"], step_url=lambda m, s: f"/learn/{m}/{s}")
     except ContentError as exc:

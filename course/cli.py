@@ -12,9 +12,9 @@ from alembic.util import CommandError
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import clock, signins
+from . import clock, extensions, signins
 from .accounts import AccountError, create_user
-from .config import PROJECT_ROOT, is_development
+from .config import PROJECT_ROOT, is_development, require_secret_key
 from .content.model import Catalog
 from .db import Base, dispose, get_db, get_engine
 from .enrollment import JOIN_CONFIRM_HOURS, purge_expired_joins
@@ -107,10 +107,10 @@ def register_cli(app: Flask) -> None:
             return
         created = load_demo(
             db,
-            current_app.extensions["course.catalog"],
+            extensions.catalog(),
             clock.now(),
-            current_app.extensions["course.measures"],
-            current_app.extensions["course.schedule"],
+            extensions.measures(),
+            extensions.schedule(),
         )
         db.commit()
         click.echo(f"Demo data ready ({created} new accounts). All demo passwords are 'demo-password'.")
@@ -188,15 +188,14 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("send-notifications")
     def send_notifications_command() -> None:
         """Send the reminders and digests that are due (run from cron every 15 minutes, on any server)."""
+        require_secret_key(current_app)  # the unsubscribe links are signed with it
         from .notify.mailer import deliver
         from .notify.services import due_messages, send_all
 
         db = get_db()
         now = clock.now()
         base = current_app.config["COURSE_BASE_URL"].rstrip("/")
-        messages = due_messages(
-            db, current_app.extensions["course.catalog"], current_app.extensions["course.schedule"], now, base
-        )
+        messages = due_messages(db, extensions.catalog(), extensions.schedule(), now, base)
         report = send_all(db, messages, deliver, now)
         click.echo(
             f"sent {report.sent}, already sent by another run {report.skipped}, failed {report.failed}"
@@ -234,8 +233,9 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("check")
     def check_command() -> None:
-        """Validate the program in modules/ and warn about step ids that patients have progress on."""
-        catalog: Catalog = current_app.extensions["course.catalog"]
+        """Validate the program in modules/ and warn about step ids that patients have progress on (needs no
+        SECRET_KEY)."""
+        catalog: Catalog = extensions.catalog()
         steps = sum(len(m.steps) for m in catalog.modules)
         click.echo(f"{catalog.title}: {len(catalog.modules)} modules, {steps} steps, no problems found.")
         try:

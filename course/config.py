@@ -23,6 +23,22 @@ class ConfigError(SystemExit):
         super().__init__(f"course: {message}")
 
 
+class MissingSecretKey(ConfigError):
+    """SECRET_KEY is not set where one is required."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or COURSE_ENV=development "
+            "for a local trial)."
+        )
+
+
+def require_secret_key(app: Flask) -> None:
+    """Stop with one line when the app has no secret key (a command that signs links or sessions)."""
+    if not app.config.get("SECRET_KEY"):
+        raise MissingSecretKey()
+
+
 DEFAULTS: dict[str, Any] = {
     # "development" lets the app invent a secret key and load demo data; anything else is production.
     "COURSE_ENV": "production",
@@ -140,8 +156,12 @@ def _from_environment() -> dict[str, Any]:
     return found
 
 
-def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
-    """Fill app.config in the documented order and derive the settings that depend on others."""
+def load_config(app: Flask, test_config: dict[str, Any] | None, *, secret_key_optional: bool = False) -> None:
+    """Fill app.config in the documented order and derive the settings that depend on others.
+
+    Outside development and tests a missing SECRET_KEY stops the app, unless `secret_key_optional` (a
+    command line that may not need one: the commands that do call `require_secret_key`).
+    """
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -160,11 +180,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config["SECRET_KEY"]:
         if development or app.testing:
             app.config["SECRET_KEY"] = ensure_secret_key(Path(app.instance_path))
-        else:
-            raise ConfigError(
-                "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or COURSE_ENV=development "
-                "for a local trial)."
-            )
+        elif not secret_key_optional:
+            raise MissingSecretKey()
     # A patient who keeps their sign-in on a device keeps its cookie this long; the server ends it then too.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=int(app.config["COURSE_PATIENT_SESSION_DAYS"]))
     if app.config["MAIL_BACKEND"] is None:

@@ -1,9 +1,9 @@
 """Form fields with their label, hint and errors tied together for screen readers, buttons and the error
 summary at the top of a form, as HTML for templates (globals `field`, `submit`, `error_summary`).
 
-These were Jinja macros: a macro call cost ~15 us before writing anything, a step page made six, and
-importing them cost as much again. The HTML is the same as the macros wrote (tests/app/test_fields.py
-renders both for every field of the program and of every form).
+These were Jinja macros: a macro call has a fixed cost before it writes anything, a step page made six,
+and importing them cost as much again (docs/PERFORMANCE.md). The HTML is the same as the macros wrote
+(tests/app/test_fields.py renders both for every field of the program and of every form).
 
 - A group of radios or checkboxes is a fieldset with a legend; a scale shows its two end labels, and repeats
   each beside the first and last option for screen readers.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cachetools import LRUCache
 from markupsafe import Markup, escape
 
 _GROUPS = ("RadioField", "MultiCheckboxField")
@@ -121,15 +122,15 @@ def error_summary(form: Any, title: str = "Please check the following") -> Marku
     )
 
 
-_SUBMITS: dict[tuple[Any, ...], Markup] = {}
 REMEMBERED_SUBMITS = 512
+_SUBMITS: LRUCache[tuple[Any, ...], Markup] = LRUCache(maxsize=REMEMBERED_SUBMITS)
 
 
 def submit(f: Any, secondary: bool = False) -> Markup:
     """A form's submit button, styled as the main or a secondary action.
 
     Remembered per process by what the button is made of (its field and widget classes, id, name and label):
-    a button reads nothing of the visitor's, and writing one through WTForms was 3% of a step page. One
+    a button reads nothing of the visitor's, and every page writes the same few (docs/PERFORMANCE.md). One
     with extra attributes or validation flags is written each time.
     """
     if f.render_kw or vars(f.flags):
@@ -137,8 +138,6 @@ def submit(f: Any, secondary: bool = False) -> Markup:
     key = (type(f), type(f.widget), f.id, f.name, f.label.text, secondary)
     found = _SUBMITS.get(key)
     if found is None:
-        if len(_SUBMITS) >= REMEMBERED_SUBMITS:
-            _SUBMITS.clear()
         found = _SUBMITS[key] = _submit(f, secondary)
     return found
 

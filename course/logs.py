@@ -28,7 +28,7 @@ from .sessions import UNTOUCHED_ENDPOINTS
 LOGGERS = ("course", "flask-limiter")
 REQUEST_LOGGER = "course.request"
 # The load balancer asks these every few seconds: their lines are written only when they do not answer 200.
-HEALTH_CHECKS = frozenset({"healthz", "readyz"})
+HEALTH_CHECKS = frozenset({"site.healthz", "site.readyz"})
 # What a proxy's request id may look like; anything else is replaced by one made here.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # LogRecord's own attributes: anything else on a record came from `extra=` and is written as a field.

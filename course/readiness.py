@@ -12,6 +12,7 @@ counted in Redis, Redis:
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 from flask import Flask, current_app
@@ -21,6 +22,8 @@ from .db import get_engine
 from .extensions import limiter
 
 log = logging.getLogger("course.readiness")
+# What Redis answered at each app's last check, so that each change is logged once.
+_redis_answered: weakref.WeakKeyDictionary[Flask, bool] = weakref.WeakKeyDictionary()
 
 
 def database_answers() -> bool:
@@ -41,27 +44,24 @@ def redis_answers() -> bool | None:
     return bool(limiter.storage.check())
 
 
-def init_app(app: Flask) -> None:
-    """Add the `/readyz` route."""
-    last_redis: dict[str, bool | None] = {"answers": True}
-
-    @app.get("/readyz")
-    def readyz() -> tuple[dict[str, Any], int, dict[str, str]]:
-        database = database_answers()
-        redis = redis_answers()
-        if redis is not None and redis != last_redis["answers"]:
-            if redis:
-                log.warning("Redis answers again: sign-in limits are shared by every worker")
-            else:
-                log.warning("Redis unreachable: sign-in limits are counted by each worker until it is back")
-            last_redis["answers"] = redis
-        body: dict[str, Any] = {"database": "ok" if database else "unreachable"}
-        if redis is not None:
-            body["redis"] = "ok" if redis else "unreachable: sign-in limits counted per worker"
-        if not database:
-            body["status"] = "unavailable"
-        elif redis is False:
-            body["status"] = "degraded"
+def report() -> tuple[dict[str, Any], int]:
+    """The `/readyz` answer and its status; a change in Redis's answer is logged once."""
+    database = database_answers()
+    redis = redis_answers()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's documented target
+    if redis is not None and redis != _redis_answered.get(app, True):
+        if redis:
+            log.warning("Redis answers again: sign-in limits are shared by every worker")
         else:
-            body["status"] = "ready"
-        return body, 200 if database else 503, {"Cache-Control": "no-store"}
+            log.warning("Redis unreachable: sign-in limits are counted by each worker until it is back")
+        _redis_answered[app] = redis
+    body: dict[str, Any] = {"database": "ok" if database else "unreachable"}
+    if redis is not None:
+        body["redis"] = "ok" if redis else "unreachable: sign-in limits counted per worker"
+    if not database:
+        body["status"] = "unavailable"
+    elif redis is False:
+        body["status"] = "degraded"
+    else:
+        body["status"] = "ready"
+    return body, 200 if database else 503

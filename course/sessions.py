@@ -1,13 +1,13 @@
-"""Signed-cookie sessions and CSRF tokens, with the per-request work done once per process where it can be.
+"""Signed-cookie sessions, each cookie verified once per process.
 
-Every signed-in page opens the session cookie (base64, zlib, JSON and an HMAC check) and signs a CSRF token
-for the sign-out form (JSON, zlib, base64 and an HMAC). Both give the same answer for the same input, so:
+Every signed-in page opens the session cookie (base64, zlib, JSON and an HMAC check), which gives the same
+answer for the same cookie. A cookie already verified by this process, and not older than the session
+lifetime, is not verified again. Only sessions holding plain text, numbers and flags are remembered, so no
+page can change a remembered value in place.
 
-- a cookie already verified by this process, and not older than the session lifetime, is not verified
-  again (only sessions holding plain text, numbers and flags are remembered, so no page can change a
-  remembered value in place);
-- a CSRF token signed for this session's secret in the last `CSRF_REUSE_SECONDS` is used again. The token
-  carries its signing time, so it expires that much earlier than `WTF_CSRF_TIME_LIMIT` (eight hours).
+CSRF tokens are Flask-WTF's own: `generate_csrf` signs one per page from the secret in the session, which
+stays the same for the whole sign-in (so a page read does not rewrite the cookie, and every page's token is
+accepted until WTF_CSRF_TIME_LIMIT).
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, g, request, session
+from cachetools import LRUCache
+from flask import Flask
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.wrappers import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 REMEMBERED_COOKIES = 4096
-CSRF_REUSE_SECONDS = 300
 _PLAIN = (str, int, float, bool, type(None))
 # Requests this app's own hooks leave alone: the load balancer's health checks and static files.
-UNTOUCHED_ENDPOINTS = frozenset({"healthz", "readyz", "static"})
+UNTOUCHED_ENDPOINTS = frozenset({"site.healthz", "site.readyz", "static"})
 
 
 class RememberingSessionInterface(SecureCookieSessionInterface):
@@ -32,18 +32,19 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._serializer: tuple[Any, URLSafeTimedSerializer | None] = (None, None)
-        # cookie -> (its data, when its signature stops being accepted)
-        self._verified: dict[str, tuple[dict[str, Any], float]] = {}
+        # cookie -> (its data, when its signature stops being accepted); the least recently used goes first
+        self._verified: LRUCache[str, tuple[dict[str, Any], float]] = LRUCache(maxsize=REMEMBERED_COOKIES)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        # Built once per secret key, not on every request.
+        """As Flask's, built once per secret key rather than on every request."""
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         if self._serializer[0] != keys:
             self._serializer = (keys, super().get_signing_serializer(app))
-            self._verified = {}
+            self._verified.clear()
         return self._serializer[1]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """As Flask's, answering a cookie this process verified before from memory until it expires."""
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
@@ -59,37 +60,10 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if data and all(isinstance(v, _PLAIN) for v in data.values()):
-            if len(self._verified) >= REMEMBERED_COOKIES:
-                self._verified = {}  # start again rather than track ages: a full table is rare
             self._verified[value] = (data, signed_at.timestamp() + max_age)
         return self.session_class(data)
 
 
 def init_app(app: Flask) -> None:
-    """Use the remembering sessions, and reuse recently signed CSRF tokens."""
+    """Use the remembering sessions."""
     app.session_interface = RememberingSessionInterface()
-    signed: dict[str, tuple[str, float]] = {}  # session's CSRF secret -> (signed token, when signed)
-    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-
-    @app.before_request
-    def _recent_csrf_token() -> None:
-        # Flask-WTF's generate_csrf returns g.<field> when it is set, and signs a new token otherwise.
-        if request.endpoint in UNTOUCHED_ENDPOINTS:
-            return
-        secret = session.get(field)
-        if isinstance(secret, str):
-            found = signed.get(secret)
-            if found is not None and time.time() - found[1] < CSRF_REUSE_SECONDS:
-                setattr(g, field, found[0])
-                g._csrf_reused = True
-
-    @app.after_request
-    def _remember_csrf_token(response: Any) -> Any:
-        token = g.get(field)
-        if token is not None and not g.get("_csrf_reused"):
-            secret = session.get(field)
-            if isinstance(secret, str):
-                if len(signed) >= REMEMBERED_COOKIES:
-                    signed.clear()
-                signed[secret] = (token, time.time())
-        return response

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from . import clock, fields
+from . import clock, extensions, fields
 from .keeping import REFRESHED
 from .safety import TIERS, flags_in
 
@@ -98,7 +98,7 @@ def register_templating(app: Flask) -> None:
     def globals_for_templates() -> dict[str, Any]:
         return {
             "clinic_name": app.config["COURSE_CLINIC_NAME"],
-            "program_title": app.extensions["course.catalog"].title,
+            "program_title": extensions.catalog(app).title,
         }
 
 
@@ -170,8 +170,8 @@ _PLACEHOLDER = "NAVPLACEHOLDER"
 
 def main_nav_for(app: Flask) -> Callable[[Any], Markup]:
     """The header navigation of the signed-in user's role, rendered once per role and script root; each page
-    fills in its sign-out form's CSRF token. Its dozen links and role checks were a third of a small page's
-    template time."""
+    fills in its sign-out form's CSRF token. Its dozen links and role checks are the same on every page of a
+    role (docs/PERFORMANCE.md: remembered HTML)."""
     rendered: dict[tuple[str, str, bool], tuple[str, ...]] = {}
 
     def main_nav(user: Any) -> Markup:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from werkzeug.security import generate_password_hash
 
-from course import create_app, signins
+from course import create_app, extensions, signins
 from course.auth.flow import PASSWORD_AT_KEY
 from course.clock import FrozenClock
 from course.db import Base, dispose
@@ -149,7 +149,7 @@ def runner(app: Flask) -> Any:
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
     """A session outside any request, for arranging and checking data."""
-    session: Session = app.extensions["course.sessionmaker"]()
+    session: Session = extensions.sessions(app)()
     yield session
     session.close()
 
@@ -238,7 +238,7 @@ def make_patient(
 def sign_in_token(app: Flask, user: User) -> str:
     """A sign-in recorded on the server for the user (lasting beyond any test: tests/security tests the real
     lifetimes); its token is what a session cookie carries."""
-    with app.extensions["course.sessionmaker"]() as db:
+    with extensions.sessions(app)() as db:
         token = signins.start(
             db, user, device="Test browser", now=app.extensions["course.clock"](), lasts=timedelta(days=3650)
         )

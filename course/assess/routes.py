@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .. import clock
+from .. import clock, extensions
 from ..access import current_enrollment, role_required
 from ..db import get_db
 from ..measures import Measure, Schedule
@@ -29,12 +29,12 @@ from .services import (
 
 
 def _measures() -> dict[str, Measure]:
-    measures: dict[str, Measure] = current_app.extensions["course.measures"]
+    measures: dict[str, Measure] = extensions.measures()
     return measures
 
 
 def _schedule() -> Schedule:
-    schedule: Schedule = current_app.extensions["course.schedule"]
+    schedule: Schedule = extensions.schedule()
     return schedule
 
 

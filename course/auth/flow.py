@@ -134,8 +134,8 @@ def complete(user: User, *, remember: bool, next_url: str | None, how: str = "pa
     page = claim_kept(db, kept, user.id, now)
     if page is not None:
         flash("Welcome back. What you were writing is below: check it, then save it.", "info")
-        return redirect(safe_next(page) or url_for("index"))
-    return redirect(safe_next(next_url) or url_for("index"))
+        return redirect(safe_next(page) or url_for("site.index"))
+    return redirect(safe_next(next_url) or url_for("site.index"))
 
 
 def _password_typed_at(user: User, how: str, now: float) -> float | None:

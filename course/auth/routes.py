@@ -63,7 +63,7 @@ def _failed(response: Response) -> bool:
 def login() -> Response | tuple[str, int]:
     """Sign in with email and password; a second factor follows when the person has one (staff must)."""
     if current_user.is_authenticated:
-        return redirect(url_for("index"))
+        return redirect(url_for("site.index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():

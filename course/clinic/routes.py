@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import clock
+from .. import clock, extensions
 from ..access import enrollment_for_therapist, role_required, therapist_may_see
 from ..accounts import AccountError
 from ..alerts import LABELS as ALERT_LABELS
@@ -55,7 +55,7 @@ NEW_INVITE_LINK = "new_invite_link"
 @role_required(Role.THERAPIST)
 def caseload() -> str:
     """The therapist's patients, most in need first, with filters, search and pages."""
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     kind = request.args.get("show", "all")
     kind = kind if kind in FILTERS else "all"
     query = (request.args.get("q") or "")[:100]
@@ -85,7 +85,7 @@ def export_caseload() -> Response:
     """Progress and latest measures per patient as CSV; `deidentified=1` swaps names for stable pseudonyms."""
     db = get_db()
     now = clock.now()
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     rows = caseload_rows(db, current_user, catalog, now)
     deidentified = request.args.get("deidentified") == "1"
     scores = latest_scores(db, [r.enrollment.id for r in rows])
@@ -220,7 +220,7 @@ def patient(patient_id: int) -> str:
     enrollment = person.enrollment if person is not None else None
     if enrollment is None or not therapist_may_see(current_user, enrollment):
         abort(404)
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     history = patient_history(db, enrollment)
     alerts_open = open_alerts(db, [enrollment.id])
     page = render_template(
@@ -234,8 +234,8 @@ def patient(patient_id: int) -> str:
         histories=histories(
             db,
             enrollment,
-            current_app.extensions["course.measures"],
-            current_app.extensions["course.schedule"],
+            extensions.measures(),
+            extensions.schedule(),
         ),
         screening=screening_status(enrollment),
         open_alerts=alerts_open,
@@ -259,7 +259,7 @@ def work(patient_id: int) -> str:
     db = get_db()
     now = clock.now()
     enrollment = enrollment_for_therapist(db, current_user, patient_id)
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     done = {
         (p.module_slug, p.step_id): p
         for p in db.scalars(
@@ -294,7 +294,7 @@ def pacing_action(patient_id: int, action: str) -> BaseResponse | tuple[str, int
             "pause": OverrideKind.PAUSE,
             "resume": OverrideKind.RESUME,
         }[action]
-        catalog: Catalog = current_app.extensions["course.catalog"]
+        catalog: Catalog = extensions.catalog()
         if kind == OverrideKind.UNLOCK_NEXT and program_for(db, enrollment, catalog, now).next_locked is None:
             flash("Every module is already open.", "info")
             return redirect(url_for(".patient", patient_id=patient_id))

@@ -1,6 +1,6 @@
-"""The caseload table's rows as HTML: a page of fifty rows written by Jinja cost about a millisecond (some
-twenty outputs and attribute lookups a row), half the page's time; this writes the same HTML
-(tests/clinic/test_rows.py compares it with the template it replaces) in a fraction of that.
+"""The caseload table's rows as HTML, written in Python rather than by a Jinja loop: some twenty outputs and
+attribute lookups a row made the template the largest part of the caseload page (docs/PERFORMANCE.md). This
+writes the same HTML (tests/clinic/test_rows.py compares it with the template it replaces).
 
 Each row: the patient (a link, with Paused and Finished tags), the signals that need a look (or a dash), the
 week and module, steps done, the last activity date in the viewer's zone, check-ins in the last seven days,

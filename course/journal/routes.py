@@ -3,11 +3,11 @@ form."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import clock
+from .. import clock, extensions
 from ..access import current_enrollment, role_required
 from ..content.model import Catalog
 from ..db import get_db
@@ -59,7 +59,7 @@ def _render_form(
 @role_required(Role.PATIENT)
 def index() -> str:
     """The patient's entries, newest first, with a module filter and text search."""
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     form = FilterForm(request.args)
     form.module.choices = choices(
         [("", "All entries"), ("free", "Written freely")]

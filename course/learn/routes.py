@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from .. import clock
+from .. import clock, extensions
 from ..access import current_enrollment, role_required
 from ..assess.services import screening_status
 from ..content.model import Catalog, Check, JournalStep, Module, Step
@@ -31,7 +31,7 @@ from .services import (
 
 
 def _catalog() -> Catalog:
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     return catalog
 
 
@@ -48,7 +48,7 @@ def home() -> str:
     """What to do today first, then the path of modules."""
     enrollment = current_enrollment()
     catalog = _catalog()
-    facts = home_facts(get_db(), enrollment, catalog, current_app.extensions["course.schedule"], clock.now())
+    facts = home_facts(get_db(), enrollment, catalog, extensions.schedule(), clock.now())
     state = facts.state
     current = state.current
     current_module = catalog.module(current[0]) if current else None
@@ -57,7 +57,7 @@ def home() -> str:
         "learn/home.html",
         screening=screening_status(enrollment),
         due=facts.due,
-        measures=current_app.extensions["course.measures"],
+        measures=extensions.measures(),
         checked_in_today=facts.checked_in_today,
         catalog=catalog,
         state=state,
@@ -71,10 +71,10 @@ def home() -> str:
 def path_html(catalog: Catalog, state: ProgramState) -> Markup:
     """The home page's path of modules (learn/_path.html), rendered once per process for each state of it.
 
-    It was a third of the home page's template time (eight modules, each with its status, link and progress),
-    and it is the same on every visit until the patient finishes a step or a module opens. It depends on the
-    modules' states, the pause, the catalog (its fingerprint covers slugs, weeks and titles), where the app
-    is mounted, and the current year in the viewer's zone (a date of another year shows its year).
+    It is the largest part of the home page's template (eight modules, each with its status, link and
+    progress), and the same on every visit until the patient finishes a step or a module opens. It depends on
+    the modules' states, the pause, the catalog (its fingerprint covers slugs, weeks and titles), where the
+    app is mounted, and the current year in the viewer's zone (a date of another year shows its year).
     """
     this_year = clock.now().astimezone(user_zone()).year
     return _rendered_path(request.script_root, catalog.fingerprint(), state.modules, state.paused, this_year)
@@ -128,7 +128,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
     if isinstance(step, JournalStep):
         saved = {"text": journal_text(db, enrollment, progress)}
     # No token field of its own: CSRFProtect checks every POST before the view (tests/app/test_csrf.py), and
-    # the field cost a third of building the form. The page writes the session's token itself.
+    # the field would sign a second token. The page writes the session's token itself.
     form = step_form_class(step)(data=form_data_from_answers(step, saved), meta={"csrf": False})
 
     status = 200

@@ -1,9 +1,9 @@
-"""WTForms widgets for the step player that write the same HTML as WTForms' own, several times faster.
+"""WTForms widgets for the step player that write the same HTML as WTForms' own, with less work.
 
-WTForms 3.2+ builds every attribute with `Markup.format` (a new string.Formatter per attribute): a scale
-question of eleven radio buttons cost ~0.4 ms to render, and the inputs were the costliest part of a step
-page. These widgets differ from WTForms' only in `html_params`; tests/app/test_step_widgets.py checks the
-output is identical.
+WTForms 3.2+ builds every attribute with `Markup.format` (a new string.Formatter per attribute), so the
+inputs of a scale question of eleven radio buttons were the costliest part of a step page
+(docs/PERFORMANCE.md). These widgets differ from WTForms' only in `html_params`;
+tests/app/test_step_widgets.py checks the output is identical.
 """
 
 from __future__ import annotations

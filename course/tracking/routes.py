@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .. import clock
+from .. import clock, extensions
 from ..access import current_enrollment, role_required
 from ..charts import Series, line_chart_svg, table_rows
 from ..content.model import Catalog
@@ -33,7 +33,7 @@ from .services import (
 
 
 def _catalog() -> Catalog:
-    catalog: Catalog = current_app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog()
     return catalog
 
 

@@ -46,10 +46,10 @@ OWN_PATIENT_ONLY = every(403, anonymous=LOGIN, patient=200, other_patient=404)
 OWN_THERAPIST_ONLY = every(403, anonymous=LOGIN, own_therapist=200, other_therapist=404)
 
 TABLE = [
-    Row("index", "GET", "/", every(302)),
-    Row("help_now", "GET", "/help", every(200)),
-    Row("healthz", "GET", "/healthz", every(200)),
-    Row("readyz", "GET", "/readyz", every(200)),
+    Row("site.index", "GET", "/", every(302)),
+    Row("site.help_now", "GET", "/help", every(200)),
+    Row("site.healthz", "GET", "/healthz", every(200)),
+    Row("site.readyz", "GET", "/readyz", every(200)),
     Row("static", "GET", "/static/app.css", every(200)),
     Row("auth.login", "GET", "/auth/login", every(302, anonymous=200)),
     Row("auth.login", "POST", "/auth/login", every(302, anonymous=422)),

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.clock import FrozenClock
 from course.content.model import Catalog
 from course.db import engines
@@ -102,7 +103,7 @@ def new_patient(make_patient: Callable[..., User], clock: FrozenClock) -> User:
 @pytest.fixture
 def seasoned_patient(app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock) -> User:
     patient = make_patient(started_at=clock() - timedelta(days=40))
-    give_history(db, patient, app.extensions["course.catalog"], clock)
+    give_history(db, patient, extensions.catalog(app), clock)
     return patient
 
 

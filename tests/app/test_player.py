@@ -13,6 +13,7 @@ from flask import Flask, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.clock import FrozenClock
 from course.db import dispose
 from course.learn.routes import path_html
@@ -285,7 +286,7 @@ def _fresh_path(app: Flask, state: Any) -> str:
     # What learn/_path.html writes for this state now, without the remembered renderings.
     return render_template(
         "learn/_path.html",
-        catalog=app.extensions["course.catalog"],
+        catalog=extensions.catalog(app),
         modules=state.modules,
         paused=state.paused,
     )
@@ -294,7 +295,7 @@ def _fresh_path(app: Flask, state: Any) -> str:
 def test_the_remembered_path_is_what_the_template_writes_for_each_state(
     app: Flask, clock: FrozenClock
 ) -> None:
-    catalog = app.extensions["course.catalog"]
+    catalog = extensions.catalog(app)
     outline = catalog.outline("standard")
     started = clock() - timedelta(days=10)
     zone = ZoneInfo("UTC")

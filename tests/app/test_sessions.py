@@ -1,5 +1,5 @@
-"""Session cookies are verified once per process and CSRF tokens signed at most every few minutes per session;
-what a request sees must stay what a fresh verification and a fresh signature would give."""
+"""Session cookies are verified once per process, and what a request sees must stay what a fresh verification
+would give; CSRF tokens are Flask-WTF's, signed per page from one secret per sign-in."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask import Flask, session
 
 import course.sessions
 from course.models import User
-from course.sessions import CSRF_REUSE_SECONDS, RememberingSessionInterface
+from course.sessions import RememberingSessionInterface
 from tests.conftest import sign_in_as
 
 
@@ -151,25 +151,46 @@ def test_a_new_secret_key_forgets_what_was_verified(
     assert response.status_code == 302  # the old cookie's signature no longer matches
 
 
-def test_csrf_token_is_reused_for_a_few_minutes_then_signed_again_and_both_are_accepted(
+def test_the_least_recently_used_cookie_is_forgotten_first_when_the_memory_is_full(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(course.sessions, "REMEMBERED_COOKIES", 2)
+    interface = RememberingSessionInterface()
+    serializer = interface.get_signing_serializer(app)
+    assert serializer is not None
+    cookies = [serializer.dumps({"n": n}) for n in range(3)]
+
+    for cookie in (cookies[0], cookies[1], cookies[0], cookies[2]):
+        with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as context:
+            found = interface.open_session(app, context.request)
+            assert found is not None
+            assert found["n"] == cookies.index(cookie)
+    assert cookies[0] in interface._verified  # used again before the third came
+    assert cookies[1] not in interface._verified
+    assert cookies[2] in interface._verified
+
+
+def test_every_pages_csrf_token_is_accepted_until_flask_wtfs_time_limit(
     app: Flask,
     client: Any,
     make_patient: Callable[..., User],
     login: Callable[[User], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A patient with two tabs open posts from the older one: its token, signed from the same secret in the
+    # session, is still good. (Tokens used to be reused across pages to save signing one; now every page
+    # signs its own through Flask-WTF's generate_csrf.)
     clock = ShiftedTime(monkeypatch)
     login(make_patient())
     first = token_from(client.get("/learn/").data)
-    clock.offset = 2  # a token signed now would differ (its time is in whole seconds)
-    assert token_from(client.get("/learn/").data) == first
-    clock.offset = CSRF_REUSE_SECONDS + 5
+    clock.offset = 2  # the signing time is in whole seconds
     later = token_from(client.get("/learn/").data)
     assert later != first
-    # The reused token carries its first signing time and is still accepted, as is the new one.
     for token in (first, later):
         response = client.post("/checkin", data={"csrf_token": token, "pain": "4"})
         assert response.status_code in (200, 302), response.data[:300]
+    clock.offset = app.config["WTF_CSRF_TIME_LIMIT"] + 60
+    assert client.post("/checkin", data={"csrf_token": first, "pain": "4"}).status_code == 400
 
 
 def test_csrf_tokens_are_never_shared_between_sessions(app: Flask, make_patient: Callable[..., User]) -> None:

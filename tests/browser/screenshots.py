@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from course import extensions
 from course.demo import PASSWORD, load_demo
 from tests.browser.support import (
     CHROMIUM,
@@ -107,8 +108,8 @@ def main(argv: list[str]) -> int:
                     db,
                     server.catalog,
                     server.clock(),
-                    server.app.extensions["course.measures"],
-                    server.app.extensions["course.schedule"],
+                    extensions.measures(server.app),
+                    extensions.schedule(server.app),
                 )
                 db.commit()
             with sync_playwright() as playwright:

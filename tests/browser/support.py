@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from course import create_app
+from course import create_app, extensions
 from course.clock import FrozenClock
 from course.db import Base, dispose
 from course.demo import demo_answers
@@ -107,7 +107,7 @@ class LiveServer:
 
     def session(self) -> Session:
         """A database session outside any request."""
-        session: Session = self.app.extensions["course.sessionmaker"]()
+        session: Session = extensions.sessions(self.app)()
         return session
 
     def last_link(self, to: str, path: str) -> str:
@@ -121,7 +121,7 @@ class LiveServer:
     @property
     def catalog(self) -> Any:
         """The real program, as the app loaded it."""
-        return self.app.extensions["course.catalog"]
+        return extensions.catalog(self.app)
 
     def add_user(
         self, role: Role, *, name: str | None = None, email: str | None = None, timezone: str = "UTC"

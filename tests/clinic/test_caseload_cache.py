@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.alerts import acknowledge, raise_alert
 from course.clinic import summary
 from course.clinic.services import caseload
@@ -33,7 +34,7 @@ Shown = tuple[Any, ...]
 
 def listed(db: Session, app: Flask, therapist: User, now: datetime) -> list[Shown]:
     """Every row as the page would list it (stale rows refreshed first), in page order."""
-    catalog = app.extensions["course.catalog"]
+    catalog = extensions.catalog(app)
     lines: list[Shown] = []
     number = 1
     while True:
@@ -46,7 +47,7 @@ def listed(db: Session, app: Flask, therapist: User, now: datetime) -> list[Show
 
 def computed(db: Session, app: Flask, therapist: User, now: datetime) -> list[Shown]:
     """Every row computed from scratch, in the caseload's order."""
-    return [_shown(row) for row in caseload(db, therapist, app.extensions["course.catalog"], now)]
+    return [_shown(row) for row in caseload(db, therapist, extensions.catalog(app), now)]
 
 
 def _shown(row: Any) -> Shown:
@@ -258,7 +259,7 @@ def test_fresh_rows_are_not_recomputed(
 ) -> None:
     for name in ("Gus", "Hal", "Ida"):
         make_patient(therapist, name=name)
-    catalog = app.extensions["course.catalog"]
+    catalog = extensions.catalog(app)
     assert summary.refresh(db, therapist, catalog, clock()) == 3
     db.commit()
     assert summary.refresh(db, therapist, catalog, clock()) == 0
@@ -319,7 +320,7 @@ def test_name_search_is_literal_and_ignores_case(
 ) -> None:
     for name in ("Ann 50% Lee", "Ann 5000 Lee", "Bo_b", "Bosb", "Jörg Straße", "Sam O'Neil"):
         make_patient(therapist, name=name)
-    catalog = app.extensions["course.catalog"]
+    catalog = extensions.catalog(app)
 
     def found(query: str) -> list[str]:
         return sorted(

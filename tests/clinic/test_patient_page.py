@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.alerts import LABELS, acknowledge, raise_alert
 from course.clock import FrozenClock
 from course.content.model import Catalog
@@ -172,7 +173,7 @@ def test_patient_page_statements_do_not_grow_with_history(
     make_patient: Callable[..., User],
     clock: FrozenClock,
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     now = clock()
     start = now - timedelta(days=400)
 
@@ -236,7 +237,7 @@ def test_timeline_shows_each_kind_newest_first(
     clock: FrozenClock,
 ) -> None:
     now = clock()
-    history = History(db, app.extensions["course.catalog"], make_patient(therapist), therapist)
+    history = History(db, extensions.catalog(app), make_patient(therapist), therapist)
     history.step("first", "intro", now - timedelta(hours=10))
     history.checkin(now - timedelta(hours=9), pain=4)
     history.shared(now - timedelta(hours=8))
@@ -287,7 +288,7 @@ def test_timeline_keeps_the_newest_of_every_kind_up_to_the_limit(
     now = clock()
     history = History(
         db,
-        app.extensions["course.catalog"],
+        extensions.catalog(app),
         make_patient(therapist, started_at=now - timedelta(days=80)),
         therapist,
     )
@@ -324,7 +325,7 @@ def test_timeline_orders_events_at_the_same_instant_by_kind_then_as_saved(
 ) -> None:
     now = clock()
     tie = now - timedelta(hours=1)
-    history = History(db, app.extensions["course.catalog"], make_patient(therapist), therapist)
+    history = History(db, extensions.catalog(app), make_patient(therapist), therapist)
     # Saved in another order than listed, at one instant (and an alert raised earlier, acknowledged then).
     history.alert(now - timedelta(hours=2), acknowledged=(tie, "Earlier alert seen"))
     history.note(tie, "Same instant")
@@ -336,7 +337,7 @@ def test_timeline_orders_events_at_the_same_instant_by_kind_then_as_saved(
     history.step("first", "quiz", tie)
     history.step("first", "intro", tie)
     db.commit()
-    title = {s.id: s.title for s in app.extensions["course.catalog"].module("first").steps}
+    title = {s.id: s.title for s in extensions.catalog(app).module("first").steps}
     assert timeline_lines(page_of(client, history.patient)) == [
         f"Finished “{title['quiz']}” (week 1)",
         f"Finished “{title['intro']}” (week 1)",
@@ -362,7 +363,7 @@ def test_timeline_ties_at_the_limit_keep_the_kind_listed_first(
     now = clock()
     history = History(
         db,
-        app.extensions["course.catalog"],
+        extensions.catalog(app),
         make_patient(therapist, started_at=now - timedelta(days=90)),
         therapist,
     )

@@ -63,6 +63,7 @@ from sqlalchemy import create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from course import extensions  # noqa: E402
 from course.models import Enrollment, JournalEntry, Role, SentMessage, User  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -668,7 +669,7 @@ def _due_keys(live: Deployment) -> list[tuple[str, str, str]]:
     )
     with app.app_context():
         base = f"https://127.0.0.1:{live.https_port}"
-        catalog, schedule = app.extensions["course.catalog"], app.extensions["course.schedule"]
+        catalog, schedule = extensions.catalog(app), extensions.schedule(app)
         found = due_messages(get_db(), catalog, schedule, datetime.now(UTC), base)
         due = [(message.key, message.user.email, message.subject) for message in found]
     dispose(app)

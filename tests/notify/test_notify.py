@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.alerts import raise_alert
 from course.clock import FrozenClock
 from course.demo import demo_answers
@@ -54,7 +55,7 @@ def patient(make_patient: Callable[..., User]) -> User:
 def finish_week_one(app: Flask, db: Session, patient: User, clock: FrozenClock) -> None:
     enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
     assert enrollment is not None
-    module = app.extensions["course.catalog"].modules[0]
+    module = extensions.catalog(app).modules[0]
     for step in module.steps:
         save_step(db, enrollment, module.slug, step, demo_answers(step), complete=True, now=clock())
     db.commit()
@@ -205,9 +206,7 @@ def test_safety_alert_without_an_active_therapist_goes_to_the_admins(
 def test_failed_send_is_retried_next_run(app: Flask, db: Session, patient: User, clock: FrozenClock) -> None:
     clock.advance(days=3, hours=1)
     with app.app_context():
-        messages = due_messages(
-            db, app.extensions["course.catalog"], app.extensions["course.schedule"], clock(), "http://x"
-        )
+        messages = due_messages(db, extensions.catalog(app), extensions.schedule(app), clock(), "http://x")
 
         def broken(_message: Any) -> None:
             raise OSError("SMTP down")
@@ -231,11 +230,11 @@ def test_two_runs_at_once_send_each_message_once(
 
     def one_run() -> None:
         with app.app_context():
-            session = app.extensions["course.sessionmaker"]()
+            session = extensions.sessions(app)()
             messages = due_messages(
                 session,
-                app.extensions["course.catalog"],
-                app.extensions["course.schedule"],
+                extensions.catalog(app),
+                extensions.schedule(app),
                 clock(),
                 "http://x",
             )

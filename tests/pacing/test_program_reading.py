@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.clock import FrozenClock
 from course.content.model import Catalog
 from course.learn.services import home_facts, policy_for, program_for, step_page_facts
@@ -56,8 +57,8 @@ def progress(
 def test_grouped_completions_give_the_same_state_as_each_steps_time(
     app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
-    schedule = app.extensions["course.schedule"]
+    catalog: Catalog = extensions.catalog(app)
+    schedule = extensions.schedule(app)
     rng = random.Random(20261126)
     now = clock()
     off_path_seen = 0
@@ -103,7 +104,7 @@ def test_a_step_off_the_path_finished_last_does_not_move_the_modules_completion(
 ) -> None:
     """A patient moved to the pacing path after doing the standard path's last step of a module: the module
     was finished when its last pacing-path step was, so the next one opens on that day's schedule."""
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     now = clock()
     patient = make_patient(started_at=now - timedelta(days=30), pem=True)
     enrollment = patient.enrollment
@@ -136,7 +137,7 @@ def test_a_step_off_the_path_finished_last_does_not_move_the_modules_completion(
 def test_on_the_path_one_statement_reads_the_program(
     app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     now = clock()
     patient = make_patient(started_at=now - timedelta(days=30))
     enrollment = patient.enrollment

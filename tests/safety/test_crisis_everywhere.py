@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.clock import FrozenClock
 from course.content.loader import STEP_KEYS
 from course.content.model import FREE_TEXT_KINDS, Catalog, Exercise
@@ -154,7 +155,7 @@ def test_every_free_text_field_of_every_step_raises_the_alert(
     clock: FrozenClock,
     path: str,
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     patient = patient_with_everything_open(
         db, make_patient, therapist, catalog, clock(), pem=path == "pacing"
     )
@@ -188,7 +189,7 @@ def test_a_step_answer_alert_says_where_and_links_the_step(
     therapist: User,
     clock: FrozenClock,
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     patient = patient_with_everything_open(db, make_patient, therapist, catalog, clock(), pem=False)
     sign_in(client, patient)
     module, step = next(
@@ -271,7 +272,7 @@ def test_every_patient_form_with_free_text_is_watched(
 ) -> None:
     """A census: every page a patient can open (the access table's GET rows and every step of the program),
     every form on it that posts free text, posts to a view in WATCHED (each tested above)."""
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     patient = patient_with_everything_open(db, make_patient, therapist, catalog, clock(), pem=False)
     entry = create_entry(db, patient, "Only for me", now=clock()).entry
     db.commit()
@@ -304,7 +305,7 @@ def test_questionnaire_answer_shows_the_panel_with_its_reason(
 ) -> None:
     patient = make_patient()
     sign_in(client, patient)
-    measure = app.extensions["course.measures"]["phq9"]
+    measure = extensions.measures(app)["phq9"]
     data = {f"item_{item.id.replace('-', '_')}": "1" for item in measure.items}
     page = client.post("/measures/phq9/enrollment", data={**data, "submit": "y"}, follow_redirects=True)
     html = page.data.decode()

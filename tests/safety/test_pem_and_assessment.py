@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.clock import FrozenClock
 from course.content.model import Catalog, Exercise
 from course.models import Alert, AuditEvent, Enrollment, User
@@ -48,7 +49,7 @@ def pem_questions(catalog: Catalog) -> list[tuple[str, str, str]]:
 
 
 def test_the_program_asks_about_pem_inside_the_movement_week(app: Flask) -> None:
-    found = pem_questions(app.extensions["course.catalog"])
+    found = pem_questions(extensions.catalog(app))
     assert ("movement", "fear-ladder", "pem-screen") in found
 
 
@@ -62,7 +63,7 @@ def test_a_pem_answer_in_a_step_switches_to_pacing_and_alerts(
     clock: FrozenClock,
     answer: str,
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     patient = patient_with_everything_open(db, make_patient, make_therapist(), catalog, clock(), pem=False)
     sign_in(client, patient)
     for module_slug, step_id, field_id in pem_questions(catalog):
@@ -95,7 +96,7 @@ def test_a_no_answer_keeps_the_path(
     make_therapist: Callable[..., User],
     clock: FrozenClock,
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     patient = patient_with_everything_open(db, make_patient, make_therapist(), catalog, clock(), pem=False)
     sign_in(client, patient)
     module_slug, step_id, field_id = pem_questions(catalog)[0]

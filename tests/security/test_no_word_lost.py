@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.clock import FrozenClock
 from course.content.model import Catalog
 from course.enrollment import create_invite
@@ -95,7 +96,7 @@ def census(app: Flask, db: Session, world: dict[str, Any], clock: FrozenClock) -
     """Every form with free text on every page each role can open."""
     people = world["people"]
     ids = world["ids"]
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     clock.advance(days=60)  # every week of the program open by time
     open_every_step(db, catalog, people["patient"], clock)
     _invite, token = create_invite(

@@ -341,10 +341,10 @@ def test_passwords_are_judged_with_the_persons_name_and_email(
 
 # Every page staff can open either shows patient data, and its view is audited, or does not (and says why).
 NO_PATIENT_DATA = {
-    "index": "redirects",
-    "help_now": "the same help for everyone",
-    "healthz": "the load balancer's check",
-    "readyz": "the load balancer's check of the database and Redis",
+    "site.index": "redirects",
+    "site.help_now": "the same help for everyone",
+    "site.healthz": "the load balancer's check",
+    "site.readyz": "the load balancer's check of the database and Redis",
     "static": "files",
     "account.settings": "the person's own account",
     "account.change_timezone": "the person's own account",
