@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from . import assets, audit, db, keeping, logs, readiness, security, sessions
 from .config import PROJECT_ROOT, ConfigError, load_config
-from .content import ContentError, load_catalog
+from .content.loader import ContentError, load_catalog
 from .extensions import EXEMPT_FROM_LIMITS, csrf, limiter, login_manager
 
 

@@ -12,25 +12,16 @@ import pytest
 import textstat
 from markdown_it import MarkdownIt
 
-from course.content import load_catalog
 from course.content.includes import red_flags_markdown
-from course.content.loader import WORDS_PER_MINUTE
-from course.content.model import (
-    COMPONENTS,
-    PATHS,
-    REPROCESSING_COMPONENTS,
-    Catalog,
-    Check,
-    Exercise,
-    Field,
-    HabitStep,
-    JournalStep,
-    Lesson,
-    Module,
-    Practice,
-    Step,
-)
+from course.content.loader import load_catalog
+from course.content.model import COMPONENTS, PATHS, REPROCESSING_COMPONENTS, Catalog, Field, Module, Step
 from course.safety.red_flags import RED_FLAGS, TIERS, flags_in
+from course.steps.kinds.check import Check
+from course.steps.kinds.exercise import Exercise
+from course.steps.kinds.habit import HabitStep
+from course.steps.kinds.journal import JournalStep
+from course.steps.kinds.lesson import WORDS_PER_MINUTE, Lesson
+from course.steps.kinds.practice import Practice
 
 PROGRAM = Path(__file__).parent.parent.parent / "modules"
 MAX_GRADE = 8.0
@@ -302,7 +293,7 @@ def not_for_pacing(step: Step) -> list[str]:
 
 
 def lesson(text: str) -> Lesson:
-    return Lesson(id="x", type="lesson", title="x", body_html="", source="x:1", text=text)
+    return Lesson(id="x", title="x", body_html="", source="x:1", text=text)
 
 
 def test_program_pacing_markers_find_what_they_look_for() -> None:

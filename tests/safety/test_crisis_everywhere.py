@@ -21,11 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
-from course.content.loader import STEP_KEYS
-from course.content.model import FREE_TEXT_KINDS, Catalog, Exercise
+from course.content.model import FREE_TEXT_KINDS, Catalog
 from course.journal.services import create_entry
 from course.models import Alert, Enrollment, StepProgress, StepStatus, User
 from course.safety import RED_FLAGS, TIERS
+from course.steps.kinds.exercise import Exercise
+from course.steps.registry import KINDS
 from tests.app.test_access import TABLE
 from tests.conftest import sign_in_as
 from tests.page_forms import PageForm, post_forms_with_free_text
@@ -177,7 +178,7 @@ def test_every_free_text_field_of_every_step_raises_the_alert(
             fields_seen[step_type] = fields_seen.get(step_type, 0) + 1
     # Every kind of step with free text in the program was reached, and those kinds are real ones.
     assert {"exercise", "journal"} <= set(fields_seen), fields_seen
-    assert set(fields_seen) <= set(STEP_KEYS)
+    assert set(fields_seen) <= set(KINDS)
 
 
 def test_a_step_answer_alert_says_where_and_links_the_step(
