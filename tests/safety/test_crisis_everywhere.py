@@ -1,8 +1,9 @@
 """Crisis words are caught wherever a patient types, and crisis help is complete wherever it is shown.
 
 The places are enumerated, not remembered: every free-text field of every step of the real program (on both
-paths, so every step type the catalog has), the check-in for today and for a past day, the journal, and a
-census of every page a patient can open, which fails when a form with free text appears that is not watched.
+paths, so every kind of step the catalog has, checked against course.steps.registry), the check-in for today
+and for a past day, the journal, and a census of every page a patient can open, which fails when a form with
+free text appears that is not watched.
 """
 
 from __future__ import annotations
@@ -176,8 +177,13 @@ def test_every_free_text_field_of_every_step_raises_the_alert(
             assert alert.details["source"] in ("step", "journal"), alert.details
             assert_no_words_in(alert, text)
             fields_seen[step_type] = fields_seen.get(step_type, 0) + 1
-    # Every kind of step with free text in the program was reached, and those kinds are real ones.
-    assert {"exercise", "journal"} <= set(fields_seen), fields_seen
+    # Every kind of step (course.steps.registry) whose answers hold the patient's words, as its steps on this
+    # path say, was reached; and nothing else was.
+    with_words = {
+        s.type for m in catalog.modules for s in m.steps_for(path) if s.free_texts(s.example_answers())
+    }
+    assert with_words, "the program has no step that takes the patient's words: is free_texts broken?"
+    assert with_words == set(fields_seen), fields_seen
     assert set(fields_seen) <= set(KINDS)
 
 
