@@ -22,6 +22,7 @@ from course.steps.kinds.habit import HabitStep
 from course.steps.kinds.journal import JournalStep
 from course.steps.kinds.lesson import WORDS_PER_MINUTE, Lesson
 from course.steps.kinds.practice import Practice
+from course.steps.registry import KINDS
 
 PROGRAM = Path(__file__).parent.parent.parent / "modules"
 MAX_GRADE = 8.0
@@ -150,6 +151,15 @@ def field_texts(field: Field) -> list[str]:
     texts = [field.label, field.help or "", field.min_label or "", field.max_label or ""]
     texts += [option.label for option in field.options]
     return texts + [text for item in field.item_fields for text in field_texts(item)]
+
+
+# The kinds whose words step_texts and step_htmls read; test_step_texts_read_every_kind keeps it whole.
+READ_KINDS = (Lesson, Exercise, Check, Practice, HabitStep, JournalStep)
+
+
+def test_step_texts_read_every_kind() -> None:
+    """A new kind of step (course.steps.registry) must have its words read by the checks below."""
+    assert set(KINDS.values()) == set(READ_KINDS)
 
 
 def step_texts(step: Step, *, wrong_options: bool = True) -> list[str]:
