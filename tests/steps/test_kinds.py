@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import inspect
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,48 @@ def test_every_step_of_every_kind_saves_shows_again_and_reads_to_the_therapist(
             assert (f'id="step-{module.slug}-{step.id}"' in work) == (reading is not None), step.id
             for answer in reading or ():
                 assert html.escape(answer.label) in work, (step.id, answer.label)
+
+
+ROLES_EXPECTED = {"anonymous": 302, "patient": 200, "therapist": 403, "admin": 403}
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
+def test_a_step_of_every_kind_opens_for_its_patient_only(
+    app: Flask,
+    db: Session,
+    make_therapist: Callable[..., User],
+    make_patient: Callable[..., User],
+    make_admin: Callable[..., User],
+    clock: FrozenClock,
+    kind: type[Step],
+) -> None:
+    """The access table (tests/app/test_access.py) opens one step; here a step of each kind, opened for the
+    patient (every step done, every week open), answers each role as the player's row says."""
+    catalog = app.extensions["course.catalog"]
+    therapist = make_therapist()
+    patient = make_patient(therapist, started_at=clock() - timedelta(days=catalog.pace_days * 10))
+    assert patient.enrollment is not None
+    for module in catalog.modules:
+        for step in module.steps:
+            db.add(
+                StepProgress(
+                    enrollment_id=patient.enrollment.id,
+                    module_slug=module.slug,
+                    step_id=step.id,
+                    status=StepStatus.COMPLETE,
+                    answers={},
+                    started_at=clock(),
+                    updated_at=clock(),
+                    completed_at=clock(),
+                )
+            )
+    db.commit()
+    slug, step = next(
+        (m.slug, s) for m in catalog.modules for s in m.steps_for("standard") if type(s) is kind
+    )
+    people = {"patient": patient, "therapist": therapist, "admin": make_admin()}
+    for role, expected in ROLES_EXPECTED.items():
+        client = app.test_client()
+        if role in people:
+            sign_in_as(app, client, people[role])
+        assert client.get(f"/learn/{slug}/{step.id}").status_code == expected, role
