@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 if TYPE_CHECKING:
     from wtforms import Form
 
-    from .building import StepSource
-
 FieldKind = Literal["text", "longtext", "scale", "choice", "multichoice", "list"]
 # The kinds of field a patient types their own words into.
 FREE_TEXT_KINDS = ("text", "longtext")
@@ -110,8 +108,9 @@ class Step(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, source: StepSource) -> Step:
-        """The step as the content writes it, every problem reported through `source` (file:line)."""
+    def load(cls, source: Any) -> Step:
+        """The step as the content writes it, every problem reported through `source` (file:line): a
+        course.content.building.StepSource, which imports this module (so it is not named here)."""
 
     @abstractmethod
     def form_fields(self) -> dict[str, Any]:
