@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, insert
 from werkzeug.security import generate_password_hash
 
 from course.config import PROJECT_ROOT, normalise_database_url
-from course.content import load_catalog
+from course.content.loader import load_catalog
 from course.db import Base
 from course.models import (
     CheckIn,

@@ -18,7 +18,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, audit, db, extensions, keeping, logs, security, sessions
 from .config import PROJECT_ROOT, ConfigError, MissingSecretKey, load_config
-from .content import Catalog, ContentError, load_catalog
+from .content.loader import ContentError, load_catalog
+from .content.model import Catalog
 from .extensions import csrf, limiter, login_manager
 from .measures import (
     DEFAULT_SCHEDULE,

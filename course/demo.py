@@ -16,7 +16,7 @@ from ._zones import zone_of
 from .accounts import create_user, find_user_by_email
 from .activity import touch
 from .assess.services import save_response
-from .content.model import Catalog, Check, Exercise, Field, HabitStep, JournalStep, Practice, Step
+from .content.model import Catalog, Step
 from .enrollment import enroll, record_override
 from .journal.services import add_comment, create_entry, set_shared
 from .learn.services import program_for, save_step
@@ -146,35 +146,9 @@ def _work_through(
         save_step(db, enrollment, slug, step, demo_answers(step), complete=True, now=moment)
 
 
-def _field_answer(field: Field) -> Any:
-    if field.kind in ("text", "longtext"):
-        return "When I am tired or worried, my back speaks up more."
-    if field.kind == "scale":
-        return (field.min + field.max) // 2
-    if field.kind == "choice":
-        return field.options[0].value
-    if field.kind == "multichoice":
-        return [field.options[0].value]
-    return [{item.id: _field_answer(item) for item in field.item_fields}]
-
-
 def demo_answers(step: Step) -> dict[str, Any]:
     """Plausible answers for any step, so demo patients have something a therapist can read."""
-    if isinstance(step, Exercise):
-        return {field.id: _field_answer(field) for field in step.fields}
-    if isinstance(step, Check):
-        return {q.id: q.answer for q in step.questions}
-    if isinstance(step, Practice):
-        answers: dict[str, Any] = {}
-        for rating in step.ratings:
-            answers[f"{rating.id}-before"] = 6
-            answers[f"{rating.id}-after"] = 4
-        return answers
-    if isinstance(step, HabitStep):
-        return {"adopt": True}
-    if isinstance(step, JournalStep):
-        return {"text": "I noticed my pain was lower on the day I spent with my sister. That surprised me."}
-    return {}
+    return step.example_answers()
 
 
 def _improvement(spec: DemoPatient, day_index: int) -> float:

@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, PasswordField, SelectChoice, StringField, SubmitField
 
 from .keeping import form_saved, kept_formdata
-from .text import clean_text
+from .text import CleanTextMeta
 
 
 def is_free_text(field: Field) -> bool:
@@ -27,21 +27,10 @@ def is_free_text(field: Field) -> bool:
     return isinstance(field, StringField) and not isinstance(field, PasswordField | HiddenField)
 
 
-class _CleanTextMeta:
-    """WTForms' documented hook for binding fields: every text field gets `clean_text` as its first filter."""
-
-    def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-        field_class = unbound_field.field_class
-        if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
-            filters = (clean_text, *(unbound_field.kwargs.get("filters") or ()))
-            return unbound_field.bind(form=form, filters=filters, **options)
-        return unbound_field.bind(form=form, **options)
-
-
 class BaseForm(FlaskForm):
     """The base of every form in the app (a test checks it)."""
 
-    class Meta(_CleanTextMeta):
+    class Meta(CleanTextMeta):
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             wrapped = super().wrap_formdata(form, formdata)  # type: ignore[misc]
             if wrapped is None and formdata is not None:
@@ -70,13 +59,6 @@ class KeyedForm(BaseForm):
         super().__init__(*args, **kwargs)
         if not self.submission_key.data:
             self.submission_key.data = secrets.token_urlsafe(16)
-
-
-class RowForm(BaseForm):
-    """A row of a list field inside a form: its text is cleaned like the form's, and it has no token."""
-
-    class Meta:
-        csrf = False
 
 
 class EmptyForm(BaseForm):

@@ -79,7 +79,6 @@ def register_templating(app: Flask) -> None:
     """Install the filters and the values every template may use."""
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["local_datetime"] = local_datetime
-    app.jinja_env.globals["done_ids"] = lambda done, slug: [step for (module, step) in done if module == slug]
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.globals["field"] = fields.field
     app.jinja_env.globals["submit"] = fields.submit

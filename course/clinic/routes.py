@@ -255,21 +255,31 @@ def patient(patient_id: int) -> str:
 @bp.get("/patients/<int:patient_id>/work")
 @role_required(Role.THERAPIST)
 def work(patient_id: int) -> str:
-    """The patient's answers to the exercises, checks and practices they completed."""
+    """The patient's answers to the steps they completed, as each kind of step reads them to a therapist
+    (journal steps only through shared entries)."""
     db = get_db()
     now = clock.now()
     enrollment = enrollment_for_therapist(db, current_user, patient_id)
     catalog: Catalog = extensions.catalog()
     done = {
-        (p.module_slug, p.step_id): p
+        (p.module_slug, p.step_id): p.answers or {}
         for p in db.scalars(
             select(StepProgress).where(
                 StepProgress.enrollment_id == enrollment.id, StepProgress.status == StepStatus.COMPLETE
             )
         )
     }
+    readings = []
+    for module in catalog.modules:
+        answered = []
+        for step in module.steps:
+            reading = step.reading(done[module.slug, step.id]) if (module.slug, step.id) in done else None
+            if reading is not None:
+                answered.append((step, reading))
+        if answered:
+            readings.append((module, answered))
     record(db, current_user, patient_id, "view_work", now=now)
-    return render_template("clinic/work.html", enrollment=enrollment, catalog=catalog, done=done)
+    return render_template("clinic/work.html", enrollment=enrollment, readings=readings)
 
 
 PACING_ACTIONS = ("unlock", "pause", "resume")

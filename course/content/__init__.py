@@ -1,6 +1,5 @@
-"""The program as data: load and validate `modules/`, render its Markdown. No Flask here."""
+"""The program as data: load and validate `modules/` (loader.load_catalog), render its Markdown. No Flask.
 
-from .loader import ContentError, Problem, load_catalog
-from .model import Catalog, Module, Step
-
-__all__ = ["Catalog", "ContentError", "Module", "Problem", "Step", "load_catalog"]
+Import from the modules themselves (course.content.loader, course.content.model): this package imports
+nothing, so the kinds of step (course/steps/kinds/) can use the model while the loader uses the kinds.
+"""

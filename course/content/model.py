@@ -1,11 +1,18 @@
-"""The program as immutable data: what the loader produces and everything else reads."""
+"""The program as immutable data: what the loader produces and everything else reads.
+
+The kinds of step (lesson, exercise...) are subclasses of `Step` in course/steps/.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from wtforms import Form
 
 FieldKind = Literal["text", "longtext", "scale", "choice", "multichoice", "list"]
 # The kinds of field a patient types their own words into.
@@ -61,27 +68,6 @@ class Field:
 
 
 @dataclass(frozen=True)
-class Question:
-    """A knowledge-check question; the explanation teaches whatever was chosen."""
-
-    id: str
-    prompt: str
-    options: tuple[Option, ...]
-    answer: str
-    explanation_html: str
-
-
-@dataclass(frozen=True)
-class Rating:
-    """A 0-10 rating asked before and after a practice."""
-
-    id: str
-    label: str
-    min_label: str | None = None
-    max_label: str | None = None
-
-
-@dataclass(frozen=True)
 class Habit:
     """A sleep, stress, movement or practice habit a patient may adopt and log daily."""
 
@@ -94,89 +80,72 @@ class Habit:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One page of a module. `type` says which of the subclasses below it is."""
+class Answer:
+    """One answer as a therapist reads it: a label and the answer in words, or rows of (label, words)."""
+
+    label: str
+    text: str = ""
+    rows: tuple[tuple[tuple[str, str], ...], ...] = ()
+    own_words: bool = False  # the patient's own words (shown as written, line breaks kept)
+
+
+@dataclass(frozen=True)
+class Step(ABC):
+    """One page of a module. Each kind of step is a subclass in course/steps/<kind>.py, found through the
+    registry there (course.steps.registry.KINDS): what it reads from the content (KEYS, `load`), its form,
+    what its answers hold and how they read. Its page is templates/steps/<type>.html."""
 
     id: str
-    type: str
     title: str
     body_html: str
     source: str  # "file:line", for messages about this step
     path: str | None = None  # None: everyone; otherwise only patients on that path
 
-    @property
-    def has_form(self) -> bool:
-        """Whether completing the step asks the patient for something beyond reading."""
-        return self.type != "lesson"
+    # The `type:` the content writes for this kind.
+    type: ClassVar[str]
+    # Its keys in the content beyond id, type, title and path (True: required).
+    KEYS: ClassVar[Mapping[str, bool]]
 
+    @classmethod
+    @abstractmethod
+    def load(cls, source: Any) -> Step:
+        """The step as the content writes it, every problem reported through `source` (file:line): a
+        course.content.building.StepSource, which imports this module (so it is not named here)."""
+
+    @abstractmethod
+    def form_fields(self) -> dict[str, Any]:
+        """The fields and buttons of its form (WTForms unbound fields, by form field name)."""
+
+    @abstractmethod
+    def answers_from_form(self, form: Form) -> dict[str, Any]:
+        """Plain answers to store (JSON), keyed by content ids."""
+
+    @abstractmethod
+    def form_data(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The inverse of answers_from_form, to show saved answers again."""
+
+    @abstractmethod
+    def missing_required(self, form: Form, answers: Mapping[str, Any]) -> bool:
+        """Add a message to each required part left empty ("Save and continue"); True when any is."""
+
+    @abstractmethod
     def free_texts(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
         """What the patient typed in their own words in these answers (the crisis watch reads it)."""
+
+    @abstractmethod
+    def reading(self, answers: Mapping[str, Any]) -> tuple[Answer, ...] | None:
+        """The answers as the patient's therapist reads them; None when this kind's answers are not shown
+        to the therapist (nothing to show, or private)."""
+
+    @abstractmethod
+    def example_answers(self) -> dict[str, Any]:
+        """Plausible complete answers (demo patients; tests that fill every step)."""
+
+    @property
+    def pem_fields(self) -> tuple[Field, ...]:
+        """The choices of its form that ask about post-exertional malaise: an answer in
+        safety.PEM_ANSWERS moves the patient to the pacing path. None unless the kind has such fields."""
         return ()
-
-
-@dataclass(frozen=True)
-class Lesson(Step):
-    """A short read in Markdown."""
-
-    text: str = ""  # the Markdown source, for the reading-level checks
-    minutes: int = 1
-
-
-@dataclass(frozen=True)
-class Exercise(Step):
-    """A reconceptualization exercise: a form described in the content."""
-
-    fields: tuple[Field, ...] = ()
-
-    def free_texts(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
-        """Every text and longtext answer, in list rows too."""
-        found: list[str] = []
-        for spec in self.fields:
-            value = answers.get(spec.id)
-            if spec.kind in FREE_TEXT_KINDS and isinstance(value, str):
-                found.append(value)
-            elif spec.kind == "list" and isinstance(value, list):
-                for row in value:
-                    for item in spec.item_fields:
-                        cell = row.get(item.id) if isinstance(row, Mapping) else None
-                        if item.kind in FREE_TEXT_KINDS and isinstance(cell, str):
-                            found.append(cell)
-        return tuple(found)
-
-
-@dataclass(frozen=True)
-class Check(Step):
-    """A short knowledge check."""
-
-    questions: tuple[Question, ...] = ()
-
-
-@dataclass(frozen=True)
-class Practice(Step):
-    """A guided practice with a script, a timer and optional ratings before and after."""
-
-    script_html: str = ""
-    minutes: int = 5
-    ratings: tuple[Rating, ...] = ()
-
-
-@dataclass(frozen=True)
-class HabitStep(Step):
-    """Offers a habit the patient may choose to adopt."""
-
-    habit: Habit | None = None
-
-
-@dataclass(frozen=True)
-class JournalStep(Step):
-    """A reflection prompt whose answer becomes a journal entry."""
-
-    prompt: str = ""
-
-    def free_texts(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
-        """The reflection's text (saved as a journal entry, which the journal's own save watches)."""
-        text = answers.get("text")
-        return (text,) if isinstance(text, str) else ()
 
 
 @dataclass(frozen=True)

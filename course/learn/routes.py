@@ -13,13 +13,16 @@ from werkzeug.wrappers import Response
 from .. import clock, extensions
 from ..access import current_enrollment, role_required
 from ..assess.services import screening_status
-from ..content.model import Catalog, Check, JournalStep, Module, Step
+from ..content.model import Catalog, Module, Step
 from ..db import get_db
 from ..models import Role
 from ..pacing import ModuleState, ProgramState
+from ..steps.fields import field_name
+from ..steps.kinds.check import Check
+from ..steps.kinds.journal import JournalStep
 from ..templating import show_crisis_help, user_zone
 from .blueprint import bp
-from .forms import answers_from_form, field_name, form_data_from_answers, missing_required, step_form_class
+from .forms import step_form_class
 from .services import (
     home_facts,
     journal_text,
@@ -129,12 +132,12 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         saved = {"text": journal_text(db, enrollment, progress)}
     # No token field of its own: CSRFProtect checks every POST before the view (tests/app/test_csrf.py), and
     # the field would sign a second token. The page writes the session's token itself.
-    form = step_form_class(step)(data=form_data_from_answers(step, saved), meta={"csrf": False})
+    form = step_form_class(step)(data=step.form_data(saved), meta={"csrf": False})
 
     status = 200
     if form.validate_on_submit():
         added_row = _added_row(step, form)
-        answers = answers_from_form(step, form)
+        answers = step.answers_from_form(form)
         if added_row:
             pass  # re-show the form with one more row; nothing is saved or lost
         elif "save" in form and form["save"].data:
@@ -145,7 +148,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
                 return _switched_to_pacing(module)
             flash("Saved. You can come back to this step at any time.", "success")
             return redirect(url_for(".step", slug=slug, step_id=step_id))
-        elif not missing_required(step, form, answers):
+        elif not step.missing_required(form, answers):
             saved_step = save_step(db, enrollment, slug, step, answers, complete=True, now=now)
             if saved_step.crisis:
                 show_crisis_help("words")

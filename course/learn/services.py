@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from .._zones import zone_of
 from ..activity import touch
-from ..content.model import Catalog, Exercise, HabitStep, JournalStep, Step
+from ..content.model import Catalog, Step
 from ..habits import set_habit
 from ..journal.services import create_entry, own_entry, update_entry
 from ..measures.schedule import Due, Schedule, due_measures
@@ -43,6 +43,8 @@ from ..models import (
 from ..pacing import OverrideEvent, OverrideKindName, ProgramState, program_state
 from ..safety_watch import WrittenIn, report_pem, watch_words
 from ..schema import UTCDateTime
+from ..steps.kinds.habit import HabitStep
+from ..steps.kinds.journal import JournalStep
 
 
 @dataclass(frozen=True)
@@ -357,10 +359,9 @@ def save_step(
         new_words = [text for text in step.free_texts(answers) if text not in before]
         crisis = watch_words(db, enrollment, new_words, written_in, now)
     switched = False
-    if isinstance(step, Exercise):
-        for spec in step.fields:
-            if spec.pem_question and isinstance(answers.get(spec.id), str):
-                switched = report_pem(db, enrollment, answers[spec.id], written_in, now) or switched
+    for spec in step.pem_fields:
+        if isinstance(answers.get(spec.id), str):
+            switched = report_pem(db, enrollment, answers[spec.id], written_in, now) or switched
     if isinstance(step, HabitStep) and step.habit is not None and complete and answers.get("adopt"):
         set_habit(db, enrollment.patient, step.habit.id, True, now)
     progress.answers = answers

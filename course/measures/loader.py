@@ -14,15 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-# libyaml's parser is about ten times faster; the constructor and resolver (and so the rules below) are the
-# same Python code either way.
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
+from ..yamlsource import YamlSyntaxError, parse_yaml
 from .model import (
     RELIABILITY_KINDS,
     SCORING_RULES,
@@ -76,35 +68,6 @@ class MeasureError(Exception):
         super().__init__("\n".join(problems))
 
 
-class _Loader(_BaseLoader):
-    """safe_load's loader, plus duplicate-key detection and YAML 1.2 booleans."""
-
-    duplicate_keys: list[tuple[int, str]]
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            loader.duplicate_keys.append((key_node.start_mark.line + 1, str(key)))
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# YAML 1.1 reads yes/no/on/off as booleans, so an answer labelled No would silently become False.
-# As in course/content: only true and false are booleans.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
 def load_definitions(*dirs: str | os.PathLike[str]) -> dict[str, Measure]:
     """Load the shipped definitions plus every `*.yaml`/`*.yml` file in `dirs`, keyed by measure id.
 
@@ -144,23 +107,16 @@ def _load_file(path: Path, problems: list[str]) -> Measure | None:
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{path}: cannot be read ({exc})")
         return None
-    loader = _Loader(text)
-    loader.duplicate_keys = []
     try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
-        if mark is not None and problem:
-            problems.append(f"{path}: line {mark.line + 1}: not valid YAML: {problem}")
-        else:
-            problems.append(f"{path}: not valid YAML: {' '.join(str(exc).split())}")
+        parsed = parse_yaml(text)
+    except YamlSyntaxError as exc:
+        where = f"line {exc.line}: " if exc.line is not None else ""
+        problems.append(f"{path}: {where}not valid YAML: {exc.problem}")
         return None
-    finally:
-        loader.dispose()
     reader = _Reader(path)
-    for line, key in loader.duplicate_keys:
+    for line, key in parsed.duplicate_keys:
         reader.problem(f"line {line}", f"key '{key}' appears twice")
-    measure = reader.measure(data)
+    measure = reader.measure(parsed.data)
     problems.extend(reader.problems)
     return measure if not reader.problems else None
 

@@ -6,7 +6,7 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField, Validat
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import BaseForm, KeyedForm, choices
-from ..learn.forms import MultiCheckboxField
+from ..steps.fields import MultiCheckboxField
 from .services import MOODS, NOTE_MAX
 
 

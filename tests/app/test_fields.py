@@ -22,7 +22,7 @@ from course.assess.forms import ScreeningForm, measure_form_class
 from course.auth.forms import JoinForm, LoginForm, ResetPasswordForm, ResetRequestForm
 from course.clinic.forms import AcknowledgeForm, InviteForm, NoteForm, OverrideForm
 from course.config import PROJECT_ROOT
-from course.content import load_catalog
+from course.content.loader import load_catalog
 from course.journal.forms import CommentForm, EntryForm, FilterForm
 from course.learn.forms import step_form_class
 from course.measures import load_definitions

@@ -13,9 +13,9 @@ from wtforms import Form, widgets
 from wtforms.validators import InputRequired, Length
 
 from course.forms import choices
-from course.learn import widgets as fast
-from course.learn.forms import MultiCheckboxField, RadioField, StringField, SubmitField, TextAreaField
-from course.learn.widgets import html_params
+from course.steps import widgets as fast
+from course.steps.fields import MultiCheckboxField, RadioField, StringField, SubmitField, TextAreaField
+from course.steps.widgets import html_params
 
 KEYS = st.sampled_from(
     ["class_", "id", "name", "value", "rows", "for_", "data_draft_key", "aria_describedby", "aria-invalid"]

@@ -13,9 +13,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
-from course.content.model import Exercise
-from course.learn.forms import field_name
 from course.models import User
+from course.steps.fields import field_name
+from course.steps.kinds.exercise import Exercise
 from tests.browser.support import PASSWORD, Audit, LiveServer, sign_in
 
 pytestmark = pytest.mark.browser

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from course.content.model import Check, Exercise, JournalStep, Practice
-from course.learn.forms import field_name
 from course.models import Role
+from course.steps.fields import field_name
+from course.steps.kinds.check import Check
+from course.steps.kinds.exercise import Exercise
+from course.steps.kinds.journal import JournalStep
+from course.steps.kinds.practice import Practice
 from tests.browser.support import DESKTOP, PHONE, START, Audit, LiveServer, sign_in
 
 pytestmark = pytest.mark.browser

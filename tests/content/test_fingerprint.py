@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from course.content import load_catalog
+from course.content.loader import load_catalog
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from course.content import ContentError, load_catalog
-from course.content.model import Exercise, HabitStep, Lesson
+from course.content.loader import ContentError, load_catalog
+from course.steps.kinds.exercise import Exercise
+from course.steps.kinds.habit import HabitStep
+from course.steps.kinds.lesson import Lesson
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"
 REAL_PROGRAM = Path(__file__).parent.parent.parent / "modules"
@@ -70,7 +72,7 @@ def test_load_unknown_step_type_reports_line(program: Path) -> None:
     edit(program / "third" / "module.yaml", "type: lesson", "type: lecture")
     assert problems(program) == [
         "modules/third/module.yaml:10: unknown step type 'lecture' "
-        "(known: lesson, exercise, check, practice, habit, journal)"
+        "(known: check, exercise, habit, journal, lesson, practice)"
     ]
 
 

@@ -12,25 +12,17 @@ import pytest
 import textstat
 from markdown_it import MarkdownIt
 
-from course.content import load_catalog
 from course.content.includes import red_flags_markdown
-from course.content.loader import WORDS_PER_MINUTE
-from course.content.model import (
-    COMPONENTS,
-    PATHS,
-    REPROCESSING_COMPONENTS,
-    Catalog,
-    Check,
-    Exercise,
-    Field,
-    HabitStep,
-    JournalStep,
-    Lesson,
-    Module,
-    Practice,
-    Step,
-)
+from course.content.loader import load_catalog
+from course.content.model import COMPONENTS, PATHS, REPROCESSING_COMPONENTS, Catalog, Field, Module, Step
 from course.safety.red_flags import RED_FLAGS, TIERS, flags_in
+from course.steps.kinds.check import Check
+from course.steps.kinds.exercise import Exercise
+from course.steps.kinds.habit import HabitStep
+from course.steps.kinds.journal import JournalStep
+from course.steps.kinds.lesson import WORDS_PER_MINUTE, Lesson
+from course.steps.kinds.practice import Practice
+from course.steps.registry import KINDS
 
 PROGRAM = Path(__file__).parent.parent.parent / "modules"
 MAX_GRADE = 8.0
@@ -159,6 +151,15 @@ def field_texts(field: Field) -> list[str]:
     texts = [field.label, field.help or "", field.min_label or "", field.max_label or ""]
     texts += [option.label for option in field.options]
     return texts + [text for item in field.item_fields for text in field_texts(item)]
+
+
+# The kinds whose words step_texts and step_htmls read; test_step_texts_read_every_kind keeps it whole.
+READ_KINDS = (Lesson, Exercise, Check, Practice, HabitStep, JournalStep)
+
+
+def test_step_texts_read_every_kind() -> None:
+    """A new kind of step (course.steps.registry) must have its words read by the checks below."""
+    assert set(KINDS.values()) == set(READ_KINDS)
 
 
 def step_texts(step: Step, *, wrong_options: bool = True) -> list[str]:
@@ -302,7 +303,7 @@ def not_for_pacing(step: Step) -> list[str]:
 
 
 def lesson(text: str) -> Lesson:
-    return Lesson(id="x", type="lesson", title="x", body_html="", source="x:1", text=text)
+    return Lesson(id="x", title="x", body_html="", source="x:1", text=text)
 
 
 def test_program_pacing_markers_find_what_they_look_for() -> None:

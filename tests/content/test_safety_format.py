@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from course.content import ContentError, load_catalog
 from course.content.includes import expand_includes, red_flags_markdown
-from course.content.model import Exercise, Lesson
+from course.content.loader import ContentError, load_catalog
 from course.safety import RED_FLAGS, TIERS, flags_in
+from course.steps.kinds.exercise import Exercise
+from course.steps.kinds.lesson import Lesson
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"
 

@@ -1,8 +1,9 @@
 """Crisis words are caught wherever a patient types, and crisis help is complete wherever it is shown.
 
 The places are enumerated, not remembered: every free-text field of every step of the real program (on both
-paths, so every step type the catalog has), the check-in for today and for a past day, the journal, and a
-census of every page a patient can open, which fails when a form with free text appears that is not watched.
+paths, so every kind of step the catalog has, checked against course.steps.registry), the check-in for today
+and for a past day, the journal, and a census of every page a patient can open, which fails when a form with
+free text appears that is not watched.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from course import extensions
 from course.clock import FrozenClock
-from course.content.loader import STEP_KEYS
-from course.content.model import FREE_TEXT_KINDS, Catalog, Exercise
+from course.content.model import FREE_TEXT_KINDS, Catalog
 from course.journal.services import create_entry
 from course.models import Alert, Enrollment, StepProgress, StepStatus, User
 from course.safety import RED_FLAGS, TIERS
+from course.steps.kinds.exercise import Exercise
+from course.steps.registry import KINDS
 from tests.app.test_access import TABLE
 from tests.conftest import sign_in_as
 from tests.page_forms import PageForm, post_forms_with_free_text
@@ -176,9 +178,14 @@ def test_every_free_text_field_of_every_step_raises_the_alert(
             assert alert.details["source"] in ("step", "journal"), alert.details
             assert_no_words_in(alert, text)
             fields_seen[step_type] = fields_seen.get(step_type, 0) + 1
-    # Every kind of step with free text in the program was reached, and those kinds are real ones.
-    assert {"exercise", "journal"} <= set(fields_seen), fields_seen
-    assert set(fields_seen) <= set(STEP_KEYS)
+    # Every kind of step (course.steps.registry) whose answers hold the patient's words, as its steps on this
+    # path say, was reached; and nothing else was.
+    with_words = {
+        s.type for m in catalog.modules for s in m.steps_for(path) if s.free_texts(s.example_answers())
+    }
+    assert with_words, "the program has no step that takes the patient's words: is free_texts broken?"
+    assert with_words == set(fields_seen), fields_seen
+    assert set(fields_seen) <= set(KINDS)
 
 
 def test_a_step_answer_alert_says_where_and_links_the_step(

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from course import extensions
 from course.clock import FrozenClock
-from course.content.model import Catalog, Exercise
+from course.content.model import Catalog
 from course.models import Alert, AuditEvent, Enrollment, User
 from course.safety import PEM_ANSWERS, RED_FLAGS
+from course.steps.kinds.exercise import Exercise
 from tests.app.test_invites import join_and_confirm
 from tests.safety.test_crisis_everywhere import patient_with_everything_open, sign_in
 
