@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ._zones import zone_of
+from .config import DEMO_TIMEZONE
 from .accounts import create_user, find_user_by_email
 from .activity import touch
 from .assess.services import save_response
@@ -27,7 +28,7 @@ from .models import CheckIn, Enrollment, OverrideKind, Role, User
 # like all demo data, which is refused outside development.
 PASSWORD = "demo-password"  # noqa: S105  # nosec B105
 STAFF_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"  # noqa: S105  # nosec B105
-TIMEZONE = "America/Denver"
+TIMEZONE = DEMO_TIMEZONE
 
 
 @dataclass(frozen=True)
