@@ -209,6 +209,11 @@ def explain_score(measure: Measure, result: Score) -> str:
 def explain_reliable_change(measure: Measure, rci: RCI | None) -> str:
     """One plain sentence about a reliable change index, or about why there is none."""
     if rci is None:
+        if measure.reliability is not None:
+            return (
+                f"No Jacobson–Truax reliable change index for {measure.short_title}: "
+                "a published SD for a comparable clinical sample is not on file."
+            )
         return (
             f"No reliable change index for {measure.short_title}: "
             "no published reliability and SD figures are on file for it."

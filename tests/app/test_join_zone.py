@@ -108,3 +108,12 @@ def test_clinic_zone_that_is_not_a_zone_refuses_in_one_line(app_config: dict[str
     message = str(stopped.value.code)
     assert message.startswith("course: COURSE_DEFAULT_TIMEZONE 'Mountain Time' is not a time zone.")
     assert "\n" not in message
+
+
+def test_zone_words_sent_back_without_a_choice_name_the_clinic_zone(
+    denver: dict[str, Any], app: Flask, db: Session, make_therapist: Callable[..., User], clock: FrozenClock
+) -> None:
+    url, _page = join_page(app, db, make_therapist(), clock)
+    response = app.test_client().post(url, data={"display_name": "Ana", "submit": "y"})
+    assert response.status_code == 422
+    assert "Weeks open at midnight, <strong>Denver time</strong>." in response.data.decode()

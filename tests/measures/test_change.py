@@ -144,7 +144,11 @@ def test_explain_reliable_change_noise_states_needed_change(phq9_with_norms: Mea
 
 def test_explain_reliable_change_none_says_why(shipped: dict[str, Measure]) -> None:
     assert explain_reliable_change(shipped["gad7"], None) == (
-        "No reliable change index for GAD-7: no published reliability and SD figures are on file for it."
+        "No Jacobson–Truax reliable change index for GAD-7: a published SD for a comparable clinical sample "
+        "is not on file."
+    )
+    assert explain_reliable_change(shipped["pgic"], None) == (
+        "No reliable change index for PGIC: no published reliability and SD figures are on file for it."
     )
 
 
