@@ -72,7 +72,7 @@ def test_boulder_study_limits_in_full(catalog: Catalog) -> None:
     assert "2022" in text
     assert re.search(r"As of 20\d\d, we know of no other research team that has repeated it", text)
     assert "Some of the researchers made the method" in text
-    assert "fairly young adults" in text
+    assert "fairly young, about 40 on average" in text
     assert "did not limit their daily lives very much" in text
     assert "not compared with another talking therapy" in text
     assert '"Pain-free or nearly" was not the main measure' in text
