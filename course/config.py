@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -21,6 +22,10 @@ class ConfigError(SystemExit):
 
     def __init__(self, message: str) -> None:
         super().__init__(f"course: {message}")
+
+
+# The demo clinic's zone (course/demo.py gives its people this zone too).
+DEMO_TIMEZONE = "America/Denver"
 
 
 class MissingSecretKey(ConfigError):
@@ -49,7 +54,9 @@ DEFAULTS: dict[str, Any] = {
     # A folder of extra questionnaire definitions a clinic holds a licence for (BPI, PCS, ISI...).
     "COURSE_MEASURES_DIR": None,
     "COURSE_BASE_URL": "http://127.0.0.1:5000",
-    "COURSE_DEFAULT_TIMEZONE": "UTC",
+    # The clinic's zone: a new patient's weeks open at its midnight unless their browser says otherwise.
+    # Unset: the demo clinic's zone in development, UTC elsewhere.
+    "COURSE_DEFAULT_TIMEZONE": None,
     "COURSE_CLINIC_NAME": "Your clinic",
     "COURSE_CRISIS_LINE": (
         "In the US, call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org."
@@ -174,6 +181,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None, *, secret_key_op
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
 
     development = is_development(app)
+    if not app.config["COURSE_DEFAULT_TIMEZONE"]:
+        app.config["COURSE_DEFAULT_TIMEZONE"] = DEMO_TIMEZONE if development else "UTC"
+    try:
+        ZoneInfo(str(app.config["COURSE_DEFAULT_TIMEZONE"]))
+    except (KeyError, ValueError):
+        raise ConfigError(
+            f"COURSE_DEFAULT_TIMEZONE {app.config['COURSE_DEFAULT_TIMEZONE']!r} is not a time zone. "
+            "Use an IANA name such as America/Denver or Europe/London."
+        ) from None
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
             app.config[key] = not development and not app.testing

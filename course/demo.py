@@ -8,26 +8,34 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy.orm import Session
 
 from ._zones import zone_of
 from .accounts import create_user, find_user_by_email
 from .activity import touch
 from .assess.services import save_response
-from .content.model import Catalog, Step
+from .config import DEMO_TIMEZONE
+from .content.model import Catalog, Field, Step
 from .enrollment import enroll, record_override
 from .journal.services import add_comment, create_entry, set_shared
 from .learn.services import program_for, save_step
 from .measures import Measure, Schedule, occurrences
 from .models import CheckIn, Enrollment, OverrideKind, Role, User
+from .steps.kinds.check import Check
+from .steps.kinds.exercise import Exercise
+from .steps.kinds.habit import HabitStep
+from .steps.kinds.journal import JournalStep
+from .steps.kinds.practice import Practice
 
 # The documented demo password, and the demo staff's authenticator-app key (README.md): public on purpose,
 # like all demo data, which is refused outside development.
 PASSWORD = "demo-password"  # noqa: S105  # nosec B105
 STAFF_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"  # noqa: S105  # nosec B105
-TIMEZONE = "America/Denver"
+TIMEZONE = DEMO_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -39,19 +47,20 @@ class DemoPatient:
     therapist: int
     started_days_ago: int
     steps: int  # how many steps to complete (in order, as the pacing allows)
+    person: int  # whose words they write (course/demo_answers.yaml)
     quiet_days: int = 0  # no activity in the last N days
     paused: bool = False
 
 
 PATIENTS = [
-    DemoPatient(1, "Alex Rivera", 1, 70, 10_000),  # finished the program
-    DemoPatient(2, "Sam Patel", 1, 24, 24),  # mid-program
-    DemoPatient(3, "Jordan Lee", 1, 0, 0),  # just enrolled
-    DemoPatient(4, "Casey Morgan", 1, 35, 14, quiet_days=15),  # silent for two weeks
-    DemoPatient(5, "Riley Chen", 1, 9, 9),  # week 2
-    DemoPatient(6, "Morgan Diaz", 1, 18, 12, paused=True),  # paused by the therapist
-    DemoPatient(7, "Taylor Brooks", 2, 12, 11),
-    DemoPatient(8, "Jamie Novak", 2, 2, 3),
+    DemoPatient(1, "Alex Rivera", 1, 70, 10_000, 0),  # finished the program
+    DemoPatient(2, "Sam Patel", 1, 24, 24, 1),  # mid-program
+    DemoPatient(3, "Jordan Lee", 1, 0, 0, 2),  # just enrolled
+    DemoPatient(4, "Casey Morgan", 1, 35, 14, 2, quiet_days=15),  # silent for two weeks
+    DemoPatient(5, "Riley Chen", 1, 9, 9, 3),  # week 2
+    DemoPatient(6, "Morgan Diaz", 1, 18, 12, 4, paused=True),  # paused by the therapist
+    DemoPatient(7, "Taylor Brooks", 2, 12, 11, 5),
+    DemoPatient(8, "Jamie Novak", 2, 2, 3, 6),
 ]
 
 
@@ -143,12 +152,85 @@ def _work_through(
         step = module.step(step_id)
         if step is None:
             return
-        save_step(db, enrollment, slug, step, demo_answers(step), complete=True, now=moment)
+        save_step(db, enrollment, slug, step, demo_answers(step, spec.person), complete=True, now=moment)
 
 
-def demo_answers(step: Step) -> dict[str, Any]:
-    """Plausible answers for any step, so demo patients have something a therapist can read."""
-    return step.example_answers()
+# What the demo people wrote, per step and field (see the file's header).
+WRITTEN: dict[str, dict[str, list[Any]]] = yaml.safe_load(
+    (Path(__file__).parent / "demo_answers.yaml").read_text(encoding="utf-8")
+)
+# Everyone writes their own answers in weeks 1 and 2, where most of the demo caseload is; three people wrote
+# the later weeks, which only the furthest along reach.
+PERSONS = 7
+# For a field nobody wrote for (a clinic's own module, a test program): short answers that differ by field.
+_SPARE = (
+    "Mostly in the evenings, after a long day.",
+    "It eased a little when I slowed down.",
+    "Not sure yet. I will keep watching.",
+    "Talking it through with my sister helped.",
+    "A short walk and a warm drink.",
+    "Better than last week, though still up and down.",
+)
+
+
+def _rng(*parts: object) -> random.Random:
+    # Seeded demo data, not security: the same person answers a step the same way every time.
+    return random.Random("/".join(map(str, parts)))  # noqa: S311  # nosec B311
+
+
+def _written(step_id: str, field_id: str, person: int) -> Any:
+    answers = WRITTEN.get(step_id, {}).get(field_id)
+    return answers[person % len(answers)] if answers else None
+
+
+def _field_answer(step_id: str, field: Field, person: int, row: int = 0) -> Any:
+    rng = _rng(step_id, field.id, person, row)
+    if field.pem_question:
+        return "no"  # the demo's people do not report post-exertional malaise
+    if field.kind in ("text", "longtext"):
+        written = _written(step_id, field.id, person)
+        return written if written is not None else _SPARE[rng.randrange(len(_SPARE))]
+    if field.kind == "scale":
+        return rng.randint(field.min + (field.max - field.min) // 4, field.max - (field.max - field.min) // 4)
+    if field.kind == "choice":
+        return field.options[rng.randrange(len(field.options))].value
+    if field.kind == "multichoice":
+        values = [option.value for option in field.options]
+        return sorted(rng.sample(values, min(len(values), rng.randint(1, 3))), key=values.index)
+    rows = _written(step_id, field.id, person)
+    if not isinstance(rows, list):
+        rows = [{}] * max(1, field.min_items or 1)
+    answered = []
+    for number, written_row in enumerate(rows):
+        answer_row = {}
+        for item in field.item_fields:
+            given = written_row.get(item.id) if isinstance(written_row, dict) else None
+            answer_row[item.id] = given if given is not None else _field_answer(step_id, item, person, number)
+        answered.append(answer_row)
+    return answered
+
+
+def demo_answers(step: Step, person: int = 0) -> dict[str, Any]:
+    """Plausible answers for any step, as demo person `person` (see demo_answers.yaml) would give them,
+    so a therapist reading a demo caseload sees people, not one sentence copied into every field."""
+    rng = _rng(step.id, person)
+    if isinstance(step, Exercise):
+        return {field.id: _field_answer(step.id, field, person) for field in step.fields}
+    if isinstance(step, Check):
+        return {q.id: q.answer for q in step.questions}
+    if isinstance(step, Practice):
+        answers: dict[str, Any] = {}
+        for rating in step.ratings:
+            before = rng.randint(4, 8)
+            answers[f"{rating.id}-before"] = before
+            answers[f"{rating.id}-after"] = max(0, before - rng.randint(0, 3))
+        return answers
+    if isinstance(step, HabitStep):
+        return {"adopt": rng.random() < 0.8}
+    if isinstance(step, JournalStep):
+        written = _written(step.id, "text", person)
+        return {"text": written if written is not None else _SPARE[rng.randrange(len(_SPARE))]}
+    return step.example_answers()  # a kind the demo has no written answers for
 
 
 def _improvement(spec: DemoPatient, day_index: int) -> float:
@@ -196,18 +278,47 @@ def _check_ins(db: Session, patient: User, spec: DemoPatient, now: datetime) -> 
     db.flush()
 
 
+# Two free journal entries per demo person (an older one, which some share, and yesterday's).
+JOURNAL = (
+    (
+        "Today I noticed the pain was lower while I was busy in the garden. When I stopped and thought about "
+        "it, it came back a bit.",
+        "A hard morning. I reminded myself that hurt does not always mean harm.",
+    ),
+    (
+        "Sports day at school. I expected to be wrecked but I was so busy cheering that I forgot my legs.",
+        "Tired and achy today. I let the kids have pizza and took ten minutes to myself. No guilt.",
+    ),
+    (
+        "Drove to my daughter's for the first time in months. Neck was tight for the first mile, then eased.",
+        "Rainy day, stiff shoulders. The dog and I still went round the park, slowly.",
+    ),
+    (
+        "Four nights off in a row. My knee has been quieter than it has been in months.",
+        "Back on nights. Knee grumbling, but I did the breathing on my break.",
+    ),
+    (
+        "Unpacked the kitchen today in short bursts with breaks. Hip was sore but not the crash I expected.",
+        "The move is nearly done. I slept properly for the first time in weeks.",
+    ),
+    (
+        "Took a proper lunch away from the screen. No headache until the evening.",
+        "Client call went badly. Jaw tight all afternoon. I noticed it sooner than usual though.",
+    ),
+    (
+        "Walked to the corner shop and back without thinking about my ankle once.",
+        "Saw a runner go past and felt my ankle tense. Wrote it in my log.",
+    ),
+)
+
+
 def _journal(db: Session, patient: User, spec: DemoPatient, therapist: User, now: datetime) -> None:
     """A free entry or two; some shared, one with a reply from the therapist."""
     if spec.started_days_ago < 3 or spec.quiet_days:
         return
     written = now - timedelta(days=2, hours=3)
-    saved = create_entry(
-        db,
-        patient,
-        "Today I noticed the pain was lower while I was busy in the garden. "
-        "When I stopped and thought about it, it came back a bit.",
-        now=written,
-    )
+    first, second = JOURNAL[spec.person % len(JOURNAL)]
+    saved = create_entry(db, patient, first, now=written)
     if spec.number in (1, 2, 7):
         set_shared(saved.entry, True, written)
     if spec.number == 1:
@@ -218,12 +329,7 @@ def _journal(db: Session, patient: User, spec: DemoPatient, therapist: User, now
             "That is a great piece of evidence for your log.",
             written + timedelta(hours=20),
         )
-    create_entry(
-        db,
-        patient,
-        "A hard morning. I reminded myself that hurt does not always mean harm.",
-        now=now - timedelta(days=1, hours=5),
-    )
+    create_entry(db, patient, second, now=now - timedelta(days=1, hours=5))
 
 
 def _measures(

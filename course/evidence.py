@@ -1,6 +1,6 @@
 """The patient's own evidence: careful statements drawn from their daily check-ins.
 
-The course teaches that hurt does not equal harm. A patient who sees that their pain runs higher after
+The course teaches that hurt does not always equal harm. A patient who sees that their pain runs higher after
 short nights or on stressful days has evidence, from their own life, that an alarm (a nervous system on
 guard) rather than damage is driving it. Claiming a pattern that is not there would undo that trust, so
 every rule leans towards saying nothing:

@@ -15,6 +15,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from . import clock, extensions, fields
+from ._zones import zone_words
 from .keeping import REFRESHED
 from .safety import TIERS, flags_in
 
@@ -78,6 +79,7 @@ def _date_text(day: date, this_year: int) -> str:
 def register_templating(app: Flask) -> None:
     """Install the filters and the values every template may use."""
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["zone_words"] = zone_words
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.globals["field"] = fields.field

@@ -27,7 +27,8 @@ Environment variables (DATABASE_URL, SECRET_KEY, COURSE_*) override what is set 
 # The address patients and therapists reach the service at, used in emailed links.
 # COURSE_BASE_URL = "https://course.example.org"
 
-# The time zone offered first to new patients, and crisis help shown on every patient page.
+# The time zone offered first to new patients (their browser's zone replaces it where JavaScript runs; unset:
+# America/Denver in development, UTC otherwise), and crisis help shown on every patient page.
 # COURSE_DEFAULT_TIMEZONE = "America/Denver"
 # COURSE_CRISIS_LINE = "Call or text 988 (Suicide & Crisis Lifeline, US), or chat at 988lifeline.org"
 # COURSE_EMERGENCY_NUMBER = "911"

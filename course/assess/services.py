@@ -19,15 +19,20 @@ from ..measures import (
     PainResponse,
     Schedule,
     Score,
+    TalkingTherapiesOutcome,
     due_measures,
     explain_pain_response,
+    explain_point_change,
     explain_reliable_change,
     explain_score,
+    explain_talking_therapies,
     occurrences,
     pain_response,
+    point_change,
     reliable_change,
     safety_flags,
     score,
+    talking_therapies_outcome,
     validate_answers,
 )
 from ..models import Enrollment, MeasureResponse, User
@@ -244,9 +249,58 @@ def histories(
         ]
         if len(points) > 1:
             explanations.append(explain_reliable_change(measure, rci))
+            fixed = point_change(measure, first.score, last.score)
+            if fixed is not None:
+                explanations.append(explain_point_change(measure, fixed))
         if pain is not None:
             explanations.append(explain_pain_response(pain))
         result.append(MeasureHistory(measure, points, rci, pain, explanations))
     order = list(measures)
     result.sort(key=lambda h: order.index(h.measure.id) if h.measure.id in order else len(order))
     return result
+
+
+@dataclass(frozen=True)
+class TalkingTherapiesReading:
+    """The depression and anxiety measures read together, NHS Talking Therapies style, from the first to
+    the last time both were answered for the same due date."""
+
+    outcome: TalkingTherapiesOutcome
+    first_label: str
+    last_label: str
+    changes: list[str]  # each measure's change against its threshold
+    lines: list[str]  # reliable improvement, reliable recovery, reliable deterioration: yes or no, and why
+
+
+def talking_therapies_reading(measure_histories: list[MeasureHistory]) -> TalkingTherapiesReading | None:
+    """Reliable improvement, reliable recovery and reliable deterioration across the paired depression and
+    anxiety measures, or None until both were answered for two of the same due dates."""
+    by_role = {
+        h.measure.talking_therapies.role: h
+        for h in measure_histories
+        if h.measure.talking_therapies is not None
+    }
+    depression, anxiety = by_role.get("depression"), by_role.get("anxiety")
+    if depression is None or anxiety is None:
+        return None
+    anxiety_by_due = {p.due_key: p for p in anxiety.points}
+    paired = [(p, anxiety_by_due[p.due_key]) for p in depression.points if p.due_key in anxiety_by_due]
+    if len(paired) < 2:
+        return None
+    (dep_first, anx_first), (dep_last, anx_last) = paired[0], paired[-1]
+    outcome = talking_therapies_outcome(
+        depression.measure,
+        (dep_first.score, dep_last.score),
+        anxiety.measure,
+        (anx_first.score, anx_last.score),
+    )
+    return TalkingTherapiesReading(
+        outcome,
+        dep_first.label,
+        dep_last.label,
+        [
+            explain_point_change(depression.measure, outcome.depression),
+            explain_point_change(anxiety.measure, outcome.anxiety),
+        ],
+        explain_talking_therapies(depression.measure, anxiety.measure, outcome),
+    )

@@ -196,7 +196,17 @@ def join(token: str) -> Response | tuple[str, int]:
         return render_template("auth/join_sent.html", email=started.email), 200
     if form.is_submitted():
         status = 422
-    return render_template("auth/join.html", form=form, therapist=invite.therapist, invite=invite), status
+    return (
+        render_template(
+            "auth/join.html",
+            form=form,
+            therapist=invite.therapist,
+            invite=invite,
+            # Only a first visit takes the browser's zone: a choice sent back with an error stays as chosen.
+            suggest_zone=not form.is_submitted(),
+        ),
+        status,
+    )
 
 
 def _send_join_email(started: JoinStarted, name: str) -> None:

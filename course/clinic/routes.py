@@ -15,7 +15,7 @@ from ..access import enrollment_for_therapist, role_required, therapist_may_see
 from ..accounts import AccountError
 from ..alerts import LABELS as ALERT_LABELS
 from ..alerts import acknowledge, open_alerts
-from ..assess.services import clear_to_continue, histories, screening_status
+from ..assess.services import clear_to_continue, histories, screening_status, talking_therapies_reading
 from ..audit import record, record_views
 from ..auth.routes import safe_next
 from ..content.model import Catalog
@@ -223,6 +223,7 @@ def patient(patient_id: int) -> str:
     catalog: Catalog = extensions.catalog()
     history = patient_history(db, enrollment)
     alerts_open = open_alerts(db, [enrollment.id])
+    measure_histories = histories(db, enrollment, extensions.measures(), extensions.schedule())
     page = render_template(
         "clinic/patient.html",
         enrollment=enrollment,
@@ -231,12 +232,8 @@ def patient(patient_id: int) -> str:
         entries=shared_entries_with_replies(db, enrollment),
         is_unread=is_unread,
         events=timeline(history, catalog),
-        histories=histories(
-            db,
-            enrollment,
-            extensions.measures(),
-            extensions.schedule(),
-        ),
+        histories=measure_histories,
+        talking_therapies=talking_therapies_reading(measure_histories),
         screening=screening_status(enrollment),
         open_alerts=alerts_open,
         labels=ALERT_LABELS,

@@ -2,7 +2,7 @@
 pain response and the schedule of due measures. Pure: no Flask, no database."""
 
 from .loader import SHIPPED_DIR, MeasureError, load_definitions
-from .model import Band, Item, Measure, Norms, Option, Reliability
+from .model import Band, Item, Measure, Norms, Option, Reliability, TalkingTherapies
 from .schedule import (
     DEFAULT_SCHEDULE,
     Due,
@@ -15,21 +15,29 @@ from .schedule import (
     parse_timepoint,
 )
 from .scoring import (
+    PAIN_RESPONSE_MIN_POINTS,
     RCI,
     PainResponse,
+    PointChange,
     Score,
+    TalkingTherapiesOutcome,
     explain_pain_response,
+    explain_point_change,
     explain_reliable_change,
     explain_score,
+    explain_talking_therapies,
     pain_response,
+    point_change,
     reliable_change,
     safety_flags,
     score,
+    talking_therapies_outcome,
     validate_answers,
 )
 
 __all__ = [
     "DEFAULT_SCHEDULE",
+    "PAIN_RESPONSE_MIN_POINTS",
     "RCI",
     "SHIPPED_DIR",
     "Band",
@@ -40,22 +48,29 @@ __all__ = [
     "Norms",
     "Option",
     "PainResponse",
+    "PointChange",
     "Reliability",
     "Schedule",
     "ScheduleEntry",
     "Score",
+    "TalkingTherapies",
+    "TalkingTherapiesOutcome",
     "Timepoint",
     "due_measures",
     "explain_pain_response",
+    "explain_point_change",
     "explain_reliable_change",
     "explain_score",
+    "explain_talking_therapies",
     "load_definitions",
     "occurrences",
     "pain_response",
     "parse_schedule",
     "parse_timepoint",
+    "point_change",
     "reliable_change",
     "safety_flags",
     "score",
+    "talking_therapies_outcome",
     "validate_answers",
 ]

@@ -18,6 +18,7 @@ from ..yamlsource import YamlSyntaxError, parse_yaml
 from .model import (
     RELIABILITY_KINDS,
     SCORING_RULES,
+    TALKING_THERAPIES_ROLES,
     Band,
     Item,
     Measure,
@@ -26,6 +27,8 @@ from .model import (
     Reliability,
     ReliabilityKind,
     ScoringRule,
+    TalkingTherapies,
+    TalkingTherapiesRole,
 )
 
 SHIPPED_DIR = Path(__file__).parent / "definitions"
@@ -51,6 +54,7 @@ MEASURE_KEYS = {
     "norms": True,
     "source": True,
     "licence": True,
+    "talking_therapies": False,
 }
 ITEM_KEYS = {"id": True, "text": True, "reverse": False, "safety": False, "options": False}
 OPTION_KEYS = {"value": True, "label": True}
@@ -58,6 +62,7 @@ BAND_KEYS = {"min": True, "max": True, "label": True, "patient_label": True}
 RANGE_KEYS = {"min": True, "max": True}
 RELIABILITY_KEYS = {"r": True, "kind": True, "source": True}
 NORMS_KEYS = {"sd": True, "population": True, "source": True}
+TALKING_THERAPIES_KEYS = {"role": True, "reliable_change": True, "caseness": True, "source": True}
 
 
 class MeasureError(Exception):
@@ -322,6 +327,35 @@ class _Reader:
             return None
         return Norms(sd=sd, population=population, source=source)
 
+    def talking_therapies(
+        self, raw: object, low: float | None, high: float | None
+    ) -> TalkingTherapies | None:
+        if raw is None:
+            return None
+        data = self.mapping(raw, "talking_therapies")
+        if data is None:
+            return None
+        where = "talking_therapies"
+        self.keys(data, TALKING_THERAPIES_KEYS, where)
+        role = data.get("role")
+        if "role" in data and role not in TALKING_THERAPIES_ROLES:
+            self.problem(
+                f"{where}.role", f"must be one of {', '.join(TALKING_THERAPIES_ROLES)}, not {role!r}"
+            )
+        points = self.number(data, "reliable_change", where)
+        if points is not None and points <= 0:
+            self.problem(f"{where}.reliable_change", f"must be above 0, not {_fmt(points)}")
+            points = None
+        caseness = self.number(data, "caseness", where)
+        if caseness is not None and low is not None and high is not None and not low < caseness <= high:
+            self.problem(f"{where}.caseness", f"must be above {_fmt(low)} and at most {_fmt(high)}")
+            caseness = None
+        source = self.text(data, "source", where)
+        if points is None or caseness is None or role not in TALKING_THERAPIES_ROLES or not source:
+            return None
+        checked_role: TalkingTherapiesRole = role
+        return TalkingTherapies(role=checked_role, reliable_change=points, caseness=caseness, source=source)
+
     def measure(self, raw: object) -> Measure | None:
         data = self.mapping(raw, "")
         if data is None:
@@ -360,6 +394,7 @@ class _Reader:
         structure_sound = len(self.problems) == before and bool(items)
         reliability = self.reliability(data.get("reliability"))
         norms = self.norms(data.get("norms"))
+        talking_therapies = self.talking_therapies(data.get("talking_therapies"), low, high)
 
         if not structure_sound or scoring is None or low is None or high is None:
             return None
@@ -390,6 +425,7 @@ class _Reader:
             source=texts["source"],
             licence=texts["licence"],
             path=str(self.path),
+            talking_therapies=talking_therapies,
         )
 
     def check_bands(self, bands: list[Band], scores: frozenset[Fraction]) -> None:

@@ -94,6 +94,22 @@ class Norms:
     source: str
 
 
+TalkingTherapiesRole = Literal["depression", "anxiety"]
+TALKING_THERAPIES_ROLES: tuple[TalkingTherapiesRole, ...] = ("depression", "anxiety")
+
+
+@dataclass(frozen=True)
+class TalkingTherapies:
+    """Fixed thresholds as NHS Talking Therapies reports change: how many points is a reliable change, the
+    score at or above which a patient is a "case", and which of the paired measures (depression, anxiety)
+    this one is."""
+
+    role: TalkingTherapiesRole
+    reliable_change: float  # a change of at least this many points is reliable
+    caseness: float  # a score at or above this is a case
+    source: str
+
+
 @dataclass(frozen=True)
 class Measure:
     """A questionnaire: its words, how it is scored and how a score is read."""
@@ -114,6 +130,7 @@ class Measure:
     source: str
     licence: str
     path: str  # the file it was loaded from, for error messages and `flask check`
+    talking_therapies: TalkingTherapies | None = None
 
     def item(self, item_id: str) -> Item | None:
         """The item with this id, or None."""

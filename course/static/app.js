@@ -53,14 +53,30 @@
     show();
   }
 
-  // Suggest the browser's time zone on sign-up forms when the person has not chosen one.
+  // A time-zone select in plain words ("Weeks open at midnight, Denver time"), kept up to date as the person
+  // chooses; on a first visit to a sign-up form it starts from the browser's own zone. The server sent the
+  // clinic's zone and the words for it, so without JavaScript the page is already complete.
+  function zoneWords(name) {
+    // The same rule as course/_zones.py zone_words.
+    if (name === "UTC" || name === "Etc/UTC" || name === "Etc/GMT") { return "UTC"; }
+    return name.split("/").pop().replace(/_/g, " ") + " time";
+  }
+
   function suggestZone() {
     var select = document.getElementById("timezone");
-    if (!select || select.dataset.touched) { return; }
-    try {
-      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (zone && select.querySelector('option[value="' + zone + '"]') && select.value === "UTC") { select.value = zone; }
-    } catch (e) { /* keep the server's default */ }
+    var words = document.getElementById("timezone-words");
+    if (!select || !words) { return; }
+    var shown = words.querySelector("strong");
+    function say() { if (shown) { shown.textContent = zoneWords(select.value); } }
+    if (words.hasAttribute("data-suggest-zone")) {
+      try {
+        var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        var option = zone ? Array.prototype.find.call(select.options, function (o) { return o.value === zone; }) : null;
+        if (option) { select.value = zone; }
+      } catch (e) { /* keep the clinic's zone the server chose */ }
+    }
+    select.addEventListener("change", say);
+    say();
   }
 
   // Drafts in the browser: the second line behind the server's "no typed word is lost" (course/keeping.py).

@@ -199,3 +199,30 @@ def test_therapist_sees_scores_change_and_explanations(
     assert "50% responder" in page
     assert "pain-free or nearly" in page
     assert "lower than when you started" in client.get("/measures").data.decode()
+
+
+def test_therapist_sees_talking_therapies_categories_in_words(
+    app: Any, client: Any, db: Session, patient: User, clock: FrozenClock
+) -> None:
+    def answer(measure: str, due: str, values: list[int]) -> None:
+        data = {f"item_q{i}": str(v) for i, v in enumerate(values, start=1)}
+        response = client.post(f"/measures/{measure}/{due}", data={**data, "submit": "y"})
+        assert response.status_code in (200, 302), response.status_code
+
+    answer("phq9", "enrollment", [2, 2, 2, 2, 2, 2, 2, 0, 0])  # 14: a case
+    answer("gad7", "enrollment", [2, 2, 1, 1, 1, 1, 1])  # 9: a case
+    clock.advance(days=56)
+    answer("phq9", "week-8", [1, 1, 1, 1, 1, 1, 0, 0, 0])  # 6: down 8
+    answer("gad7", "week-8", [1, 1, 1, 1, 0, 0, 0])  # 4: down 5
+    therapist = enrollment_of(db, patient).therapist
+    browser = app.test_client()
+    sign_in_as(app, browser, therapist)
+    page = browser.get(f"/clinic/patients/{patient.id}").data.decode()
+    assert "Depression and anxiety together (NHS Talking Therapies)" in page
+    assert "PHQ-9 down 8 points: a reliable improvement" in page
+    assert "GAD-7 down 5 points: a reliable improvement" in page
+    assert "Reliable improvement: yes." in page
+    assert "Reliable recovery: yes" in page
+    assert "Reliable deterioration: no." in page
+    # The patient's own page does not carry the therapist's reading.
+    assert "Reliable recovery" not in client.get("/measures").data.decode()

@@ -89,7 +89,11 @@ def test_reliable_change_score_outside_range_raises(phq9_with_norms: Measure) ->
         (6, 3, -50.0, True, True),
         (10, 5, -50.0, True, True),
         (10, 7, -30.0, True, False),  # exactly 30% counts
-        (4.22, 2.954, -30.0, True, False),  # exactly 30% in floats that do not divide evenly
+        (8.44, 5.908, -30.0, True, False),  # exactly 30% in floats that do not divide evenly
+        (4.22, 2.954, -30.0, False, False),  # 30%, but a drop of less than 2 points
+        (2, 1, -50.0, False, False),  # 50%, but 1 point: not substantial
+        (4, 2, -50.0, True, True),  # exactly 2 points counts
+        (3, 1.5, -50.0, False, False),
         (10, 7.1, -29.0, False, False),
         (5, 4, -20.0, False, False),
         (4, 6, 50.0, False, False),
@@ -140,7 +144,11 @@ def test_explain_reliable_change_noise_states_needed_change(phq9_with_norms: Mea
 
 def test_explain_reliable_change_none_says_why(shipped: dict[str, Measure]) -> None:
     assert explain_reliable_change(shipped["gad7"], None) == (
-        "No reliable change index for GAD-7: no published reliability and SD figures are on file for it."
+        "No Jacobson–Truax reliable change index for GAD-7: a published SD for a comparable clinical sample "
+        "is not on file."
+    )
+    assert explain_reliable_change(shipped["pgic"], None) == (
+        "No reliable change index for PGIC: no published reliability and SD figures are on file for it."
     )
 
 
@@ -151,13 +159,13 @@ def test_explain_reliable_change_none_says_why(shipped: dict[str, Measure]) -> N
             6,
             3,
             "Pain went from 6 to 3, a 50% reduction, which IMMPACT counts as a substantial improvement "
-            "(50% or more).",
+            "(50% or more, and 2 points or more).",
         ),
         (
             10,
             7,
             "Pain went from 10 to 7, a 30% reduction, which IMMPACT counts as a moderate improvement "
-            "(30% or more).",
+            "(30% or more, and 2 points or more).",
         ),
         (
             10,
@@ -169,7 +177,13 @@ def test_explain_reliable_change_none_says_why(shipped: dict[str, Measure]) -> N
             4.22,
             1,
             "Pain went from 4.2 to 1, a 76.3% reduction, which IMMPACT counts as a substantial "
-            "improvement (50% or more). Now pain-free or nearly (0–1).",
+            "improvement (50% or more, and 2 points or more). Now pain-free or nearly (0–1).",
+        ),
+        (
+            2,
+            1,
+            "Pain went from 2 to 1, a 50% reduction, but a drop of less than 2 points, so not what IMMPACT "
+            "counts as a moderate or substantial improvement. Now pain-free or nearly (0–1).",
         ),
         (4, 6, "Pain went from 4 to 6, a 50% increase."),
         (5, 5, "Pain stayed at 5: no change."),

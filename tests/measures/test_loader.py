@@ -228,7 +228,8 @@ def test_loader_many_problems_in_many_files_reported_at_once(
     tiny_problems = [p.split(": ", 1)[1] for p in found[1:]]
     assert tiny_problems == [
         "unknown key 'colour' (allowed: id, title, short_title, instructions, timeframe, higher_is_better, "
-        "scoring, score_range, options, items, bands, reliability, norms, source, licence)",
+        "scoring, score_range, options, items, bands, reliability, norms, source, licence, "
+        "talking_therapies)",
         "items[0].safety: must be true or false",
         "norms.sd: must be above 0, not -1",
     ]
