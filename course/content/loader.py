@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import yaml
 
 from ..safety.red_flags import PEM_ANSWERS
 from .includes import expand_includes
+from .media import Guides
 from .model import (
     ALL_PATHS,
     COMPONENTS,
@@ -56,10 +57,10 @@ MODULE_KEYS = {
     "steps": True,
 }
 STEP_KEYS: dict[str, dict[str, bool]] = {
-    "lesson": {"file": False, "body": False, "minutes": False},
+    "lesson": {"file": False, "body": False, "minutes": False, "audio": False},
     "exercise": {"body": False, "fields": True},
     "check": {"body": False, "questions": True},
-    "practice": {"body": False, "script": True, "minutes": True, "ratings": False},
+    "practice": {"body": False, "script": True, "minutes": True, "ratings": False, "audio": False},
     "habit": {"body": False, "habit": True},
     "journal": {"body": False, "prompt": True},
 }
@@ -279,6 +280,7 @@ class _Loader:
         self.links: list[_PendingLink] = []
         self.habits: dict[str, Habit] = {}
         self.habit_sources: dict[str, str] = {}
+        self.guides = Guides(self.root)
 
     def load(self) -> Catalog:
         course_reader = _Reader(self.root, self.root / "course.yaml", self.problems)
@@ -317,6 +319,8 @@ class _Loader:
         self.check_links({m.slug: m for m in modules})
         self.check_pacing_steps(modules)
         evidence_log = self.evidence_log(course_reader, course, {m.slug: m for m in modules})
+        for path in self.guides.unused():
+            _Reader(self.root, path, self.problems).error(1, "no step names this media file; remove it")
         if self.problems:
             raise ContentError(self.problems)
         return Catalog(
@@ -421,6 +425,11 @@ class _Loader:
             step = self.load_step(reader, raw_step, slug, _line(data, "steps"))
             if step is None:
                 continue
+            if "audio" in raw_step:  # a recorded guide (content/media.py)
+                guide, messages = self.guides.read(reader.path.parent, raw_step["audio"], step)
+                for message in messages:
+                    reader.error(_line(raw_step, "audio"), message)
+                step = replace(step, audio=guide)
             if "movement" in covers and "path" not in raw_step:
                 # NICE NG206: nothing built on deconditioning or fear-avoidance may reach a patient with
                 # post-exertional malaise by default, so each movement step says which path it is for.

@@ -94,6 +94,16 @@ class Habit:
 
 
 @dataclass(frozen=True)
+class Guide:
+    """A recorded guide of a step (content/media.py): the file, its fingerprinted name, its media type."""
+
+    file: str  # the absolute path of the file in modules/
+    name: str  # the file's name with a hash of its content: a new recording gets a new address
+    kind: str  # audio/mpeg, audio/ogg, audio/wav or audio/mp4
+    size: int
+
+
+@dataclass(frozen=True)
 class Step:
     """One page of a module. `type` says which of the subclasses below it is."""
 
@@ -103,6 +113,7 @@ class Step:
     body_html: str
     source: str  # "file:line", for messages about this step
     path: str | None = None  # None: everyone; otherwise only patients on that path
+    audio: Guide | None = None  # a recorded guide; its transcript is the step's own text
 
     @property
     def has_form(self) -> bool:
