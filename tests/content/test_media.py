@@ -125,6 +125,17 @@ def test_audio_only_on_lessons_and_practices(program: Path) -> None:
     assert any("unknown key 'audio' in step 'reflect'" in problem for problem in found), found
 
 
+def test_demo_ships_a_small_recorded_guide_for_somatic_tracking() -> None:
+    """A newcomer can press play: the real program has a guide (loaded, so audio with a transcript), on the
+    somatic tracking practice, small enough for a phone on a slow line."""
+    catalog = load_catalog(REAL_PROGRAM)
+    guides = [step for module in catalog.modules for step in module.steps if step.audio is not None]
+    assert "first-tracking" in [step.id for step in guides]
+    for step in guides:
+        assert step.audio is not None
+        assert step.audio.size < 1024 * 1024, step.id
+
+
 def test_flask_check_reports_every_audio_problem(program: Path, tmp_path: Path) -> None:
     """`flask check` names each problem with its file and line, and fails."""
     (program / "first" / "media" / "guide.wav").unlink()  # missing
