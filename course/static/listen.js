@@ -171,6 +171,8 @@
     toggle.addEventListener("click", function () {
       if (state === "idle") {
         synth.cancel();
+        // One voice at a time: a recorded guide playing on the page stops.
+        Array.prototype.forEach.call(document.querySelectorAll("audio"), function (a) { a.pause(); });
         status.textContent = "Reading aloud.";
         speak(0);
       } else if (state === "speaking") {
@@ -195,6 +197,7 @@
       var index = current;
       run += 1;
       synth.cancel();
+      if (state === "paused") { synth.resume(); }
       speak(index);
     }
     speed.addEventListener("change", function () { remember("listen:rate", speed.value); restart(); });
