@@ -13,6 +13,7 @@ from typing import Any
 
 from ..yamlsource import LineDict
 from .includes import expand_includes
+from .media import Guides
 from .model import Habit
 from .reading import Problem, Reader
 from .render import StepLinker, iter_links, render_markdown
@@ -38,6 +39,10 @@ class Build:
     links: list[PendingLink] = field(default_factory=list)
     habits: dict[str, Habit] = field(default_factory=dict)
     habit_sources: dict[str, str] = field(default_factory=dict)
+    guides: Guides = field(init=False)  # the recorded guides named so far (content/media.py)
+
+    def __post_init__(self) -> None:
+        self.guides = Guides(self.root)
 
     def reader(self, path: Path) -> Reader:
         """A reader for a file of the program, reporting into this build's problems."""

@@ -9,6 +9,7 @@ path's order, the evidence log), render.py and includes.py (Markdown).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ def load_catalog(root: Path | str, step_url: StepLinker = default_step_url) -> C
     check_links(build, by_slug)
     check_pacing_steps(build, modules)
     evidence_log = read_evidence_log(course_reader, course, by_slug)
+    for path in build.guides.unused():
+        build.reader(path).error(1, "no step names this media file; remove it")
     if build.problems:
         raise ContentError(build.problems)
     return Catalog(
@@ -191,4 +194,10 @@ def load_step(build: Build, reader: Reader, raw: Any, module: str, list_line: in
         "source": f"{reader.display}:{raw.line}",
         "path": path,
     }
-    return kind.load(StepSource(build, reader, raw, module, what, common))
+    step = kind.load(StepSource(build, reader, raw, module, what, common))
+    if "audio" in raw:  # a recorded guide, for the kinds whose KEYS allow one (content/media.py)
+        guide, messages = build.guides.read(reader.path.parent, raw["audio"], step)
+        for message in messages:
+            reader.error(raw.line_of("audio"), message)
+        step = replace(step, audio=guide)
+    return step

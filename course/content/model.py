@@ -80,6 +80,16 @@ class Habit:
 
 
 @dataclass(frozen=True)
+class Guide:
+    """A recorded guide of a step (content/media.py): the file, its fingerprinted name, its media type."""
+
+    file: str  # the absolute path of the file in modules/
+    name: str  # the file's name with a hash of its content: a new recording gets a new address
+    kind: str  # audio/mpeg, audio/ogg, audio/wav or audio/mp4
+    size: int
+
+
+@dataclass(frozen=True)
 class Answer:
     """One answer as a therapist reads it: a label and the answer in words, or rows of (label, words)."""
 
@@ -100,6 +110,7 @@ class Step(ABC):
     body_html: str
     source: str  # "file:line", for messages about this step
     path: str | None = None  # None: everyone; otherwise only patients on that path
+    audio: Guide | None = None  # a recorded guide (`audio:` in KEYS); its transcript is the step's own text
 
     # The `type:` the content writes for this kind.
     type: ClassVar[str]
@@ -140,6 +151,10 @@ class Step(ABC):
     @abstractmethod
     def example_answers(self) -> dict[str, Any]:
         """Plausible complete answers (demo patients; tests that fill every step)."""
+
+    def transcript(self) -> str:
+        """The text a recorded guide of this step reads (its own words); empty for kinds without one."""
+        return ""
 
     @property
     def pem_fields(self) -> tuple[Field, ...]:

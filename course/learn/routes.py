@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from .. import clock, extensions
 from ..access import current_enrollment, role_required
 from ..assess.services import screening_status
+from ..assets import MAX_AGE_SECONDS
 from ..content.model import Catalog, Module, Step
 from ..db import get_db
 from ..models import Role
@@ -240,3 +241,24 @@ def _locked(module: Module, step: Step | None, state: Any) -> str:
         state=state,
         patient=current_user,
     )
+
+
+@bp.get("/<slug>/<step_id>/audio/<name>")
+@role_required(Role.PATIENT)
+def guide(slug: str, step_id: str, name: str) -> Response:
+    """A step's recorded guide, for a patient who may open the step. Range requests are answered (206), so a
+    phone can seek; the name carries a hash of the content, so the answer is cached for a year."""
+    module = _module_or_404(slug)
+    enrollment = current_enrollment()
+    step = next((s for s in module.steps_for(path_of(enrollment)) if s.id == step_id), None)
+    if step is None or step.audio is None or name != step.audio.name:
+        abort(404)
+    if screening_status(enrollment) != "ok":
+        abort(403)
+    if not program_for(get_db(), enrollment, _catalog(), clock.now()).step_is_open(slug, step_id):
+        abort(403)
+    response = send_file(step.audio.file, mimetype=step.audio.kind, conditional=True, max_age=MAX_AGE_SECONDS)
+    response.cache_control.public = False  # behind a sign-in: for this browser only
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    return response

@@ -3,11 +3,15 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // Guided-practice timer: start, pause and reset; announced politely to screen readers once per minute.
+  // Eyes-closed practice (a timed practice): one big start button, a timer that can be paused and reset,
+  // announced politely to screen readers once per minute; the screen kept awake while it runs (Screen Wake
+  // Lock, where the browser has it); a soft chime at the end (Web Audio, no file; a choice remembered in
+  // localStorage "practice:chime"); then a calm "How was that?" heading, above the ratings after the
+  // practice, receives the focus.
   function setUpTimer(box) {
     var total = parseInt(box.getAttribute("data-minutes"), 10) * 60;
     if (!total) { return; }
-    var left = total, handle = null;
+    var left = total, handle = null, lock = null, sound = null;
     var display = document.createElement("p");
     display.className = "timer-display";
     display.setAttribute("role", "timer");
@@ -16,13 +20,53 @@
     status.setAttribute("aria-live", "polite");
     var controls = document.createElement("div");
     controls.className = "timer-controls";
-    var start = button("Start timer"), reset = button("Reset");
+    var start = button("Start the practice"), reset = button("Reset");
+    start.classList.add("big");
     reset.classList.add("secondary");
     controls.appendChild(start);
     controls.appendChild(reset);
+    var hint = document.createElement("p");
+    hint.className = "small";
+    var chimeChoice = document.createElement("p");
+    chimeChoice.className = "option timer-chime";
+    var chimeBox = document.createElement("input");
+    chimeBox.type = "checkbox";
+    chimeBox.id = "practice-chime";
+    var chimeLabel = document.createElement("label");
+    chimeLabel.htmlFor = chimeBox.id;
+    chimeLabel.textContent = "Play a soft sound at the end";
+    chimeChoice.appendChild(chimeBox);
+    chimeChoice.appendChild(chimeLabel);
+    var canChime = !!(window.AudioContext || window.webkitAudioContext);
+    chimeBox.checked = canChime && remembered("practice:chime") !== "off";
+    chimeChoice.hidden = !canChime;
+    function describe() {
+      hint.textContent = "You can close your eyes." +
+        ("wakeLock" in navigator ? " The screen stays on while the practice runs." : "") +
+        (chimeBox.checked ? " When the time is up, you will hear a soft sound." : "");
+    }
+    chimeBox.addEventListener("change", function () {
+      remember("practice:chime", chimeBox.checked ? "on" : "off");
+      describe();
+    });
+    describe();
     box.appendChild(display);
+    box.appendChild(hint);
     box.appendChild(controls);
+    box.appendChild(chimeChoice);
     box.appendChild(status);
+
+    // The calm question after the practice, above the ratings "Now: ..." (or above the button without them).
+    var form = box.closest("form");
+    var after = form && (form.querySelector("[id$='_after']") || form.querySelector("[type=submit]"));
+    var howWasIt = document.createElement("h2");
+    howWasIt.textContent = "How was that?";
+    howWasIt.id = "how-was-that";
+    howWasIt.tabIndex = -1;
+    if (after) {
+      var holder = after.closest(".field") || after;
+      holder.parentNode.insertBefore(howWasIt, holder);
+    }
 
     function button(label) {
       var b = document.createElement("button");
@@ -31,25 +75,81 @@
       b.textContent = label;
       return b;
     }
+    function remembered(key) {
+      try { return window.localStorage.getItem(key); } catch (e) { return null; }
+    }
+    function remember(key, value) {
+      try { window.localStorage.setItem(key, value); } catch (e) { /* not remembered: still works */ }
+    }
     function show() {
       var m = Math.floor(left / 60), s = left % 60;
       display.textContent = m + ":" + (s < 10 ? "0" : "") + s;
     }
-    function stop() { if (handle) { clearInterval(handle); handle = null; } }
+    function keepAwake() {
+      if (!("wakeLock" in navigator) || lock) { return; }
+      navigator.wakeLock.request("screen").then(function (got) {
+        if (handle) { lock = got; } else { got.release(); }
+      }, function () { /* refused (battery saver, hidden page): the practice runs all the same */ });
+    }
+    function letSleep() {
+      if (lock) { lock.release().catch(function () { /* already released */ }); lock = null; }
+    }
+    function chime() {
+      if (!sound || !chimeBox.checked) { return; }
+      // Two soft sine tones fading out: a gentle bell, no file to download.
+      var at = sound.currentTime;
+      [523.25, 783.99].forEach(function (frequency, i) {
+        var tone = sound.createOscillator(), volume = sound.createGain(), begin = at + i * 0.4;
+        tone.type = "sine";
+        tone.frequency.value = frequency;
+        volume.gain.setValueAtTime(0.0001, begin);
+        volume.gain.exponentialRampToValueAtTime(0.15, begin + 0.05);
+        volume.gain.exponentialRampToValueAtTime(0.0001, begin + 2.5);
+        tone.connect(volume);
+        volume.connect(sound.destination);
+        tone.start(begin);
+        tone.stop(begin + 2.6);
+      });
+    }
+    function stop() { if (handle) { clearInterval(handle); handle = null; } letSleep(); }
     function tick() {
       left -= 1;
       show();
       if (left > 0 && left % 60 === 0) { status.textContent = (left / 60) + " minutes left"; }
-      if (left <= 0) { stop(); start.textContent = "Start timer"; status.textContent = "Time is up. Take your time to finish."; }
+      if (left <= 0) { finish(); }
+    }
+    function finish() {
+      stop();
+      start.textContent = "Start the practice";
+      status.textContent = "Time is up. Take your time to finish.";
+      chime();
+      if (howWasIt.parentNode) { howWasIt.focus(); }
     }
     start.addEventListener("click", function () {
-      if (handle) { stop(); start.textContent = "Continue"; status.textContent = "Timer paused"; return; }
-      if (left <= 0) { left = total; }
+      if (handle) { stop(); start.textContent = "Continue"; status.textContent = "Practice paused"; return; }
+      if (left <= 0) { left = total; show(); }
+      // The sound is made ready now: browsers let a page play sound only after a press.
+      if (chimeBox.checked && !sound) {
+        var Context = window.AudioContext || window.webkitAudioContext;
+        try { sound = new Context(); } catch (e) { sound = null; }
+      }
+      if (sound && sound.state === "suspended" && sound.resume) { sound.resume(); }
       handle = setInterval(tick, 1000);
+      keepAwake();
       start.textContent = "Pause";
-      status.textContent = "Timer started";
+      status.textContent = "Practice started";
     });
-    reset.addEventListener("click", function () { stop(); left = total; start.textContent = "Start timer"; show(); });
+    reset.addEventListener("click", function () {
+      stop();
+      left = total;
+      start.textContent = "Start the practice";
+      status.textContent = "";
+      show();
+    });
+    // A wake lock ends when the page is hidden; take it again on return while the practice runs.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && handle) { lock = null; keepAwake(); }
+    });
     show();
   }
 

@@ -15,11 +15,14 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from course.alerts import raise_alert
+from course.assets import fingerprinted
 from course.clock import FrozenClock
 from course.journal.services import create_entry, set_shared, soft_delete
 from course.models import User
-from tests.conftest import sign_in_as
+from tests.conftest import FIXTURE_PROGRAM, sign_in_as
 
+# The fixture program's recorded guide, by its fingerprinted name.
+GUIDE = fingerprinted("guide.wav", (FIXTURE_PROGRAM / "first" / "media" / "guide.wav").read_bytes())
 ROLES = ("anonymous", "patient", "other_patient", "own_therapist", "other_therapist", "admin")
 
 
@@ -105,6 +108,14 @@ TABLE = [
     Row("learn.step", "GET", "/learn/first/intro", PATIENT_ONLY),
     Row("learn.step", "POST", "/learn/first/intro", {**PATIENT_ONLY, "patient": 302, "other_patient": 302}),
     Row("learn.step", "GET", "/learn/third/last", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}),
+    # A recorded guide: served where the step is open, refused where it is locked.
+    Row("learn.guide", "GET", f"/learn/first/intro/audio/{GUIDE}", PATIENT_ONLY),
+    Row(
+        "learn.guide",
+        "GET",
+        f"/learn/second/breathe/audio/{GUIDE}",
+        {**PATIENT_ONLY, "patient": 403, "other_patient": 403},
+    ),
     Row("journal.index", "GET", "/journal/", PATIENT_ONLY),
     Row("journal.new", "GET", "/journal/new", PATIENT_ONLY),
     # Anonymous posts are kept for after sign-in (302); an empty entry is refused (422).

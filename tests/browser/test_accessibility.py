@@ -343,7 +343,7 @@ def test_practice_timer_starts_pauses_continues_and_resets(
 
     start.click()
     expect(start).to_have_text("Continue")
-    expect(page.locator(".timer [aria-live=polite]")).to_have_text("Timer paused")
+    expect(page.locator(".timer [aria-live=polite]")).to_have_text("Practice paused")
     page.clock.run_for(30_000)
     expect(display).to_have_text("2:55")  # paused means paused
 
@@ -354,6 +354,6 @@ def test_practice_timer_starts_pauses_continues_and_resets(
 
     page.get_by_role("button", name="Reset").click()
     expect(display).to_have_text("3:00")
-    expect(start).to_have_text("Start timer")
+    expect(start).to_have_text("Start the practice")
     page.clock.run_for(10_000)
     expect(display).to_have_text("3:00")

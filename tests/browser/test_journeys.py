@@ -65,7 +65,7 @@ def _work_through_step(page: Page, step: Any, audit: Audit, *, first_exercise: b
         audit(page, f"step (check) with feedback: {step.title}")
         page.get_by_role("link", name=re.compile(r"^Next: ")).click()
     elif isinstance(step, Practice):
-        expect(page.get_by_role("button", name="Start timer")).to_be_visible()
+        expect(page.get_by_role("button", name="Start the practice")).to_be_visible()
         for rating in step.ratings:  # "before" left empty: ratings are optional
             page.locator(f"input[name={field_name(rating.id)}_after][value='7']").check()
         page.get_by_role("button", name="I have done this practice").click()

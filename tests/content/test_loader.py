@@ -115,7 +115,7 @@ def test_load_broken_step_link_reports_lesson_file_line(program: Path) -> None:
 def test_load_answer_not_an_option_is_reported(program: Path) -> None:
     edit(program / "first" / "module.yaml", "answer: no", "answer: maybe")
     found = problems(program)
-    assert any("answer 'maybe'" in p and ":58:" in p for p in found), found
+    assert any("answer 'maybe'" in p and ":59:" in p for p in found), found
 
 
 def test_load_bad_numbers_and_kinds_are_reported(program: Path) -> None:

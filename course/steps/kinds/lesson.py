@@ -25,10 +25,14 @@ class Lesson(Step):
     """A short read in Markdown."""
 
     type: ClassVar[str] = "lesson"
-    KEYS: ClassVar[Mapping[str, bool]] = {"file": False, "body": False, "minutes": False}
+    KEYS: ClassVar[Mapping[str, bool]] = {"file": False, "body": False, "minutes": False, "audio": False}
 
     text: str = ""  # the Markdown as patients read it (includes expanded), for the reading-level checks
     minutes: int = 1
+
+    def transcript(self) -> str:
+        """A recorded guide of a lesson reads the lesson."""
+        return self.text
 
     @classmethod
     def load(cls, source: StepSource) -> Lesson:

@@ -32,11 +32,21 @@ class Practice(Step):
     """A guided practice with a script, a timer and optional ratings before and after."""
 
     type: ClassVar[str] = "practice"
-    KEYS: ClassVar[Mapping[str, bool]] = {"body": False, "script": True, "minutes": True, "ratings": False}
+    KEYS: ClassVar[Mapping[str, bool]] = {
+        "body": False,
+        "script": True,
+        "minutes": True,
+        "ratings": False,
+        "audio": False,
+    }
 
     script_html: str = ""
     minutes: int = 5
     ratings: tuple[Rating, ...] = ()
+
+    def transcript(self) -> str:
+        """A recorded guide of a practice reads its script."""
+        return self.script_html
 
     @classmethod
     def load(cls, source: StepSource) -> Practice:
