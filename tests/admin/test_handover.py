@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.alerts import raise_alert
 from course.clock import FrozenClock
 from course.models import AuditEvent, CaseloadEntry, Enrollment, Notification, User
@@ -143,7 +144,7 @@ def test_the_handover_is_saved_before_anyone_is_told(
 
     def send_mail(to: str, subject: str, body: str) -> None:
         # What another connection sees as each email goes out: it must be the handover, saved.
-        with app.extensions["course.sessionmaker"]() as other:
+        with extensions.sessions(app)() as other:
             therapist_ids = other.scalars(select(Enrollment.therapist_id)).all()
             gone = other.get(User, ids["leaving"])
             assert gone is not None

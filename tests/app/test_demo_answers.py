@@ -10,11 +10,14 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from course.content import load_catalog
-from course.content.model import FREE_TEXT_KINDS, Catalog, Exercise, Field, JournalStep, Step
+from course import extensions
+from course.content.loader import load_catalog
+from course.content.model import FREE_TEXT_KINDS, Catalog, Field, Step
 from course.demo import PERSONS, WRITTEN, demo_answers
 from course.models import StepProgress
 from course.safety import crisis_language
+from course.steps.kinds.exercise import Exercise
+from course.steps.kinds.journal import JournalStep
 
 PROGRAM = Path(__file__).parent.parent.parent / "modules"
 
@@ -133,7 +136,7 @@ def test_demo_caseload_answers_are_not_one_sentence(
 ) -> None:
     app.config["COURSE_ENV"] = "development"
     assert runner.invoke(args=["demo"]).exit_code == 0
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     sentences = []
     for progress in db.scalars(select(StepProgress)):
         module = catalog.module(progress.module_slug)

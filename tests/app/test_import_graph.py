@@ -25,7 +25,7 @@ INSIDE_FUNCTIONS: dict[tuple[str, str], str] = {
     ("course", "course.errors"): _FACTORY,
     ("course", "course.journal"): _FACTORY,
     ("course", "course.learn"): _FACTORY,
-    ("course", "course.measures"): _FACTORY,
+    ("course", "course.site"): _FACTORY,
     ("course", "course.notify"): _FACTORY,
     ("course", "course.templating"): _FACTORY,
     ("course", "course.tracking"): _FACTORY,

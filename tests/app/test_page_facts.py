@@ -16,6 +16,7 @@ from sqlalchemy import literal_column, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from course import extensions
 from course.clock import FrozenClock
 from course.content.model import Catalog
 from course.db import get_db
@@ -71,7 +72,7 @@ def params_for(name: str, patient: User, catalog: Catalog, now: datetime) -> dic
 def test_every_row_comes_back_as_the_fact_its_tag_names(
     name: str, app: Flask, db: Session, make_patient: Callable[..., User], clock: FrozenClock
 ) -> None:
-    catalog: Catalog = app.extensions["course.catalog"]
+    catalog: Catalog = extensions.catalog(app)
     patient = make_patient(started_at=clock() - timedelta(days=40))
     give_history(db, patient, catalog, clock)
     statement = STATEMENTS[name]

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from course.learn.forms import field_name
 from course.models import Enrollment, StepProgress, User
+from course.steps.fields import field_name
 from tests.browser.support import START, Audit, LiveServer, sign_in
 
 pytestmark = pytest.mark.browser

@@ -7,8 +7,9 @@ from collections import defaultdict
 
 import pytest
 
-from course.content import load_catalog
-from course.content.model import Catalog, Lesson
+from course.content.loader import load_catalog
+from course.content.model import Catalog
+from course.steps.kinds.lesson import Lesson
 
 from .test_program import PROGRAM, squash, step_texts
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from course.assets import fingerprinted
-from course.content import ContentError, load_catalog
+from course.content.loader import ContentError, load_catalog
 from course.content.media import audio_type
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"

@@ -14,8 +14,10 @@ from typing import Any, NamedTuple
 import pytest
 import textstat
 
-from course.content import load_catalog
-from course.content.model import Catalog, Check, Lesson, Module
+from course.content.loader import load_catalog
+from course.content.model import Catalog, Module
+from course.steps.kinds.check import Check
+from course.steps.kinds.lesson import Lesson
 
 from .test_program import MAX_GRADE, PROGRAM, plain_text
 
@@ -25,6 +27,7 @@ READ = {"title", "label", "help", "min_label", "max_label", "prompt", "name", "s
 # the references (citations cannot be written in plain words; they are for checking the claims).
 NOT_READ = {
     "id",
+    "audio",  # a recorded guide: a file whose words are the step's own text, graded there
     "type",
     "source",
     "path",

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from course import extensions
 from course.clock import FrozenClock
 from course.models import User
 from course.second_factor import accept_totp, new_recovery_codes, use_recovery_code
@@ -21,7 +22,7 @@ from tests.conftest import totp_code
 
 @pytest.fixture
 def sessions(app: Flask) -> sessionmaker[Session]:
-    maker: sessionmaker[Session] = app.extensions["course.sessionmaker"]
+    maker: sessionmaker[Session] = extensions.sessions(app)
     return maker
 
 

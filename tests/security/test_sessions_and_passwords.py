@@ -192,3 +192,9 @@ def test_secure_cookies_and_hsts_in_production(
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     dispose(production)
+
+
+def test_a_long_password_is_judged_not_refused_with_an_error() -> None:
+    # zxcvbn 4.5 raises ValueError past 72 characters; the form allows much longer passphrases.
+    assert password_problem("purple kettle morning " * 8) is None
+    assert password_problem("a" * 200) is not None

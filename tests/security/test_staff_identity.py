@@ -4,7 +4,6 @@ that tell nothing, and an audit trail that answers who saw what, when."""
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -305,8 +304,9 @@ def test_reset_answers_the_same_in_the_same_time_whether_or_not_an_account_exist
         known.append(spent_known)
         unknown.append(spent_unknown)
     # The email goes out after the response; the rest is the same work (well under the tens of
-    # milliseconds a network adds).
-    assert abs(statistics.median(known) - statistics.median(unknown)) < 0.01
+    # milliseconds a network adds). The fastest of each is the work itself: on a busy machine the others
+    # also hold time spent waiting for a core, which says nothing about the code.
+    assert abs(min(known) - min(unknown)) < 0.01
     sent = [m for m in app.extensions["course.sent_mail"] if m.subject == "Reset your password"]
     assert [m.to for m in sent] == [patient.email] * 15
 

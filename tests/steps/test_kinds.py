@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from course import extensions
 from course.clock import FrozenClock
 from course.content.building import Build
 from course.content.loader import default_step_url, load_catalog, load_step
@@ -159,7 +160,7 @@ def test_every_step_of_every_kind_saves_shows_again_and_reads_to_the_therapist(
     therapist = make_therapist()
     patient = make_patient(therapist)
     sign_in_as(app, client, patient)
-    catalog = app.extensions["course.catalog"]
+    catalog = extensions.catalog(app)
     seen: set[str] = set()
     for module in catalog.modules:
         for step in module.steps_for("standard"):
@@ -214,7 +215,7 @@ def test_a_step_of_every_kind_opens_for_its_patient_only(
 ) -> None:
     """The access table (tests/app/test_access.py) opens one step; here a step of each kind, opened for the
     patient (every step done, every week open), answers each role as the player's row says."""
-    catalog = app.extensions["course.catalog"]
+    catalog = extensions.catalog(app)
     therapist = make_therapist()
     patient = make_patient(therapist, started_at=clock() - timedelta(days=catalog.pace_days * 10))
     assert patient.enrollment is not None
