@@ -113,7 +113,7 @@ def test_flask_check_reports_a_movement_step_without_a_path(tmp_path: Path) -> N
         if item.is_dir():
             target.mkdir(exist_ok=True)
         else:
-            target.write_text(item.read_text())
+            target.write_bytes(item.read_bytes())
     module = program / "second" / "module.yaml"
     module.write_text(module.read_text().replace("covers: [evidence, safety-lens]", "covers: [movement]"))
     env: dict[str, Any] = {
