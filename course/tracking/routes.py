@@ -16,6 +16,7 @@ from ..db import get_db
 from ..evidence import statements
 from ..forms import EmptyForm, choices
 from ..models import Role
+from ..practice.services import compared
 from ..templating import show_crisis_help
 from . import bp
 from .forms import CheckInForm
@@ -160,6 +161,7 @@ def evidence() -> str:
         periods=PERIODS,
         form=EmptyForm(),
         enrollment=enrollment,
+        experiments=compared(get_db(), current_user),
     )
 
 

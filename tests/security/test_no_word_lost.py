@@ -144,6 +144,9 @@ def found(app: Flask, db: Session, world: dict[str, Any], clock: FrozenClock) ->
         "clinic.invites",
         "admin.new_therapist",
         "auth.join",
+        "practice.somatic",
+        "practice.try_it",
+        "practice.compare",
     } <= endpoints, sorted(endpoints)
     return forms
 

@@ -1,0 +1,158 @@
+"""Practice any day: somatic tracking logged with fear before and after, and "try it" experiments.
+
+Every free-text answer goes through `safety_watch.watch_words`; rows belong to the patient (erased with them
+by the schema's cascades, and in their export).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .._zones import zone_of
+from ..activity import touch
+from ..models import PracticeLog, TryIt, User
+from ..safety_watch import WrittenIn, watch_words
+from .tools import SOMATIC, Script
+
+NOTE_MAX = 2000
+HISTORY = 60  # practices and experiments shown on one page (the export has them all)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What was saved, and whether its words call for crisis help."""
+
+    row: PracticeLog | TryIt
+    crisis: bool
+
+
+def log_practice(
+    db: Session, patient: User, script: Script, values: dict[str, Any], *, now: datetime
+) -> Saved:
+    """Log one somatic tracking practice: fear before and after (each optional) and a note."""
+    day = now.astimezone(zone_of(patient)).date()
+    log = PracticeLog(
+        patient_id=patient.id,
+        tool=SOMATIC,
+        script_id=script.id,
+        day=day,
+        fear_before=values.get("fear_before"),
+        fear_after=values.get("fear_after"),
+        note=values.get("note") or None,
+        created_at=now,
+    )
+    db.add(log)
+    touch(patient, now)
+    db.flush()
+    written_in = WrittenIn("practice", f"a somatic tracking practice note ({day.isoformat()})")
+    return Saved(log, watch_words(db, patient.enrollment, [log.note], written_in, now))
+
+
+def practice_logs(db: Session, patient: User, limit: int = HISTORY) -> list[PracticeLog]:
+    """The patient's logged practices, newest first."""
+    return list(
+        db.scalars(
+            select(PracticeLog)
+            .where(PracticeLog.patient_id == patient.id)
+            .order_by(PracticeLog.created_at.desc(), PracticeLog.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def start_try_it(db: Session, patient: User, pacing: bool, values: dict[str, Any], *, now: datetime) -> Saved:
+    """Write down the prediction (or, on the pacing path, the plan) before the activity."""
+    row = TryIt(
+        patient_id=patient.id,
+        pacing=pacing,
+        activity=values["activity"],
+        prediction=values["prediction"],
+        predicted=values["predicted"],
+        sure=values.get("sure"),
+        plan=values.get("plan") or None,
+        created_at=now,
+    )
+    db.add(row)
+    touch(patient, now)
+    db.flush()
+    what = "a paced activity plan" if pacing else "a “try it” prediction"
+    written_in = WrittenIn("practice", f"{what} ({now.astimezone(zone_of(patient)).date().isoformat()})")
+    crisis = watch_words(db, patient.enrollment, [row.activity, row.prediction, row.plan], written_in, now)
+    return Saved(row, crisis)
+
+
+def compare_try_it(db: Session, patient: User, row: TryIt, values: dict[str, Any], *, now: datetime) -> Saved:
+    """Write down what happened after the activity (a second save corrects it)."""
+    row.outcome = values["outcome"]
+    row.actual = values["actual"]
+    row.compared_at = now
+    touch(patient, now)
+    db.flush()
+    what = "how a paced activity went" if row.pacing else "what happened after a “try it”"
+    written_in = WrittenIn("practice", f"{what} ({now.astimezone(zone_of(patient)).date().isoformat()})")
+    return Saved(row, watch_words(db, patient.enrollment, [row.outcome], written_in, now))
+
+
+def try_its(db: Session, patient: User, limit: int = HISTORY) -> list[TryIt]:
+    """The patient's experiments (and paced plans), newest first."""
+    return list(
+        db.scalars(
+            select(TryIt)
+            .where(TryIt.patient_id == patient.id)
+            .order_by(TryIt.created_at.desc(), TryIt.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def compared(db: Session, patient: User, limit: int = 10) -> list[TryIt]:
+    """Experiments with a result, newest first: what the evidence page shows ("you predicted 8, it was 4")."""
+    return list(
+        db.scalars(
+            select(TryIt)
+            .where(TryIt.patient_id == patient.id, TryIt.compared_at.is_not(None), TryIt.pacing.is_(False))
+            .order_by(TryIt.compared_at.desc(), TryIt.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def practice_export(db: Session, patient: User) -> dict[str, list[dict[str, Any]]]:
+    """Every practice and experiment of the patient, for their data export (all of them, oldest first)."""
+    logs = db.scalars(
+        select(PracticeLog).where(PracticeLog.patient_id == patient.id).order_by(PracticeLog.id)
+    )
+    tries = db.scalars(select(TryIt).where(TryIt.patient_id == patient.id).order_by(TryIt.id))
+    return {
+        "somatic_tracking": [
+            {
+                "day": log.day.isoformat(),
+                "script": log.script_id,
+                "fear_before": log.fear_before,
+                "fear_after": log.fear_after,
+                "note": log.note,
+                "saved_at": log.created_at.isoformat(),
+            }
+            for log in logs
+        ],
+        "try_it": [
+            {
+                "kind": "paced activity plan" if row.pacing else "try it",
+                "activity": row.activity,
+                "prediction": row.prediction,
+                "predicted": row.predicted,
+                "sure_percent": row.sure,
+                "plan": row.plan,
+                "what_happened": row.outcome,
+                "actual": row.actual,
+                "written_at": row.created_at.isoformat(),
+                "compared_at": row.compared_at.isoformat() if row.compared_at else None,
+            }
+            for row in tries
+        ],
+    }
