@@ -678,5 +678,23 @@ class TryIt(Base):
     compared_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class Reappraisal(Base):
+    """A pain thought caught and answered with the patient's own evidence, with how much they believed it."""
+
+    __tablename__ = "reappraisals"
+    __table_args__ = (
+        CheckConstraint("belief_before BETWEEN 0 AND 100", name="belief_before_range"),
+        CheckConstraint("belief_after BETWEEN 0 AND 100", name="belief_after_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    thought: Mapped[str] = mapped_column(Text)
+    belief_before: Mapped[int | None] = mapped_column(Integer, default=None)
+    answer: Mapped[str] = mapped_column(Text)
+    belief_after: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
 # The flush listener that marks caseload rows stale: here, so every process writing through the ORM has it.
 from . import staleness  # noqa: E402, F401

@@ -84,6 +84,39 @@ class CompareForm(KeyedForm):
     submit = SubmitField("Save what happened")
 
 
+class ReappraisalForm(KeyedForm):
+    """A pain thought, how much the patient believes it, their answer from their own evidence, and again."""
+
+    thought = _text(
+        "What is the pain thought?",
+        "Please write the thought, in a few words.",
+        description="For example: This means my back is damaged. Or: This will never get better.",
+    )
+    belief_before = SelectField(
+        "How much do you believe it right now? (optional)",
+        choices=SURE,
+        coerce=_number,
+        validate_choice=False,
+        validators=[Optional(), _in_range(0, 100, "Please choose from 0% to 100%.")],
+    )
+    answer = _text(
+        "What does your own evidence say?",
+        "Please write an answer from your evidence.",
+        description=(
+            "Look at your clues on this page. For example: Last week it hurt more on a stressful day "
+            "and less on a calm one. My alarm reacts to stress too."
+        ),
+    )
+    belief_after = SelectField(
+        "How much do you believe the thought now? (optional)",
+        choices=SURE,
+        coerce=_number,
+        validate_choice=False,
+        validators=[Optional(), _in_range(0, 100, "Please choose from 0% to 100%.")],
+    )
+    submit = SubmitField("Save")
+
+
 # The pacing path's wording for the same forms (post-exertional malaise): plan within energy, never more.
 PACED_LABELS = {
     "activity": (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -17,9 +17,26 @@ from ..models import Enrollment, Role, TryIt, User
 from ..pacing import ProgramState
 from ..templating import show_crisis_help
 from . import bp
-from .forms import PACED_PLAN_REQUIRED, CompareForm, PracticeLogForm, TryItForm, use_paced_labels
-from .services import compare_try_it, log_practice, practice_logs, start_try_it, try_its
-from .tools import SOMATIC, TRY_IT, Tool, Tools
+from .forms import (
+    PACED_PLAN_REQUIRED,
+    CompareForm,
+    PracticeLogForm,
+    ReappraisalForm,
+    TryItForm,
+    use_paced_labels,
+)
+from .services import (
+    compare_try_it,
+    compared,
+    evidence_entries,
+    log_practice,
+    log_reappraisal,
+    practice_logs,
+    reappraisals,
+    start_try_it,
+    try_its,
+)
+from .tools import HIGH_PAIN, REAPPRAISAL, SOMATIC, TRY_IT, Tool, Tools
 
 
 def _tools() -> Tools:
@@ -47,6 +64,10 @@ def practice_offers(state: ProgramState, enrollment: Enrollment) -> list[Offer]:
                 "Somatic tracking", "A few minutes with a sensation, with safety.", url_for("practice.index")
             )
         )
+    if REAPPRAISAL in open_ids:
+        offers.append(
+            Offer("Answer a pain thought", "Use your own evidence.", url_for("practice.reappraise"))
+        )
     if TRY_IT in open_ids:
         if bool(enrollment.pem):
             offers.append(
@@ -55,6 +76,15 @@ def practice_offers(state: ProgramState, enrollment: Enrollment) -> list[Offer]:
         else:
             offers.append(Offer("Try it", "Predict, do, then compare.", url_for("practice.try_it")))
     return offers
+
+
+def after_checkin(enrollment: Enrollment, pain: int) -> str | None:
+    """Where a check-in leads on a high-pain day: the reappraisal practice, when it is open; else None."""
+    tool = _tools().reappraisal
+    if tool is None or pain < HIGH_PAIN:
+        return None
+    state = program_for(get_db(), enrollment, current_app.extensions["course.catalog"], clock.now())
+    return url_for("practice.reappraise", after="checkin") if tool.opening.is_open(state) else None
 
 
 def _opening_text(tool: Tool) -> str:
@@ -88,6 +118,7 @@ def index() -> str:
         opening_text=_opening_text,
         logs=practice_logs(db, current_user),
         experiments=try_its(db, current_user),
+        answered=reappraisals(db, current_user),
         pacing=bool(enrollment.pem),
     )
 
@@ -148,6 +179,37 @@ def try_it() -> Response | str | tuple[str, int]:
     return render_template("practice/try_it.html", form=form, pacing=bool(enrollment.pem)), status
 
 
+@bp.route("/reappraise", methods=["GET", "POST"])
+@role_required(Role.PATIENT)
+def reappraise() -> Response | str | tuple[str, int]:
+    """Catch a pain thought and answer it with the patient's own evidence."""
+    tool = _tools().reappraisal
+    if tool is None:
+        abort(404)
+    enrollment, state = _state()
+    if not tool.opening.is_open(state):
+        return _locked(tool, "Answering a pain thought")
+    form = ReappraisalForm()
+    db = get_db()
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in ("thought", "belief_before", "answer", "belief_after")}
+        saved = log_reappraisal(db, current_user, values, now=clock.now())
+        if saved.crisis:
+            show_crisis_help("words")
+        flash("Saved. You answered the thought with your own evidence.", "success")
+        return redirect(url_for(".index"))
+    status = 422 if form.is_submitted() else 200
+    catalog = current_app.extensions["course.catalog"]
+    return render_template(
+        "practice/reappraise.html",
+        form=form,
+        clues=evidence_entries(db, enrollment, catalog),
+        experiments=compared(db, current_user),
+        earlier=reappraisals(db, current_user, limit=3),
+        after_checkin=request.args.get("after") == "checkin",
+    ), status
+
+
 def _own_try_it(patient: User, try_id: int) -> TryIt:
     """One of the patient's own experiments; 404 for anyone else's (never a hint)."""
     row = get_db().get(TryIt, try_id)
@@ -191,5 +253,6 @@ def patient_logs(patient_id: int) -> str:
         tools=_tools(),
         logs=practice_logs(db, patient),
         experiments=try_its(db, patient),
+        answered=reappraisals(db, patient),
         path=path_of(enrollment),
     )

@@ -1,4 +1,5 @@
-"""Practice any day: somatic tracking logged with fear before and after, and "try it" experiments.
+"""Practice any day: somatic tracking logged with fear before and after, "try it" experiments, and pain
+thoughts answered with the patient's own evidence.
 
 Every free-text answer goes through `safety_watch.watch_words`; rows belong to the patient (erased with them
 by the schema's cascades, and in their export).
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from .._zones import zone_of
 from ..activity import touch
-from ..models import PracticeLog, TryIt, User
+from ..content.model import Catalog
+from ..learn.services import get_progress
+from ..models import Enrollment, PracticeLog, Reappraisal, TryIt, User
 from ..safety_watch import WrittenIn, watch_words
 from .tools import SOMATIC, Script
 
@@ -27,7 +30,7 @@ HISTORY = 60  # practices and experiments shown on one page (the export has them
 class Saved:
     """What was saved, and whether its words call for crisis help."""
 
-    row: PracticeLog | TryIt
+    row: PracticeLog | TryIt | Reappraisal
     crisis: bool
 
 
@@ -122,12 +125,59 @@ def compared(db: Session, patient: User, limit: int = 10) -> list[TryIt]:
     )
 
 
+def log_reappraisal(db: Session, patient: User, values: dict[str, Any], *, now: datetime) -> Saved:
+    """Save a pain thought, the patient's answer from their own evidence, and how much they believed it."""
+    row = Reappraisal(
+        patient_id=patient.id,
+        thought=values["thought"],
+        belief_before=values.get("belief_before"),
+        answer=values["answer"],
+        belief_after=values.get("belief_after"),
+        created_at=now,
+    )
+    db.add(row)
+    touch(patient, now)
+    db.flush()
+    written_in = WrittenIn(
+        "practice", f"a pain thought and its answer ({now.astimezone(zone_of(patient)).date().isoformat()})"
+    )
+    return Saved(row, watch_words(db, patient.enrollment, [row.thought, row.answer], written_in, now))
+
+
+def reappraisals(db: Session, patient: User, limit: int = HISTORY) -> list[Reappraisal]:
+    """The patient's answered thoughts, newest first."""
+    return list(
+        db.scalars(
+            select(Reappraisal)
+            .where(Reappraisal.patient_id == patient.id)
+            .order_by(Reappraisal.created_at.desc(), Reappraisal.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def evidence_entries(db: Session, enrollment: Enrollment, catalog: Catalog) -> list[str]:
+    """The clues in the patient's own evidence log (course.yaml's `evidence_log`), as they wrote them."""
+    target = catalog.evidence_log
+    if target is None:
+        return []
+    progress = get_progress(db, enrollment, target.module, target.step)
+    rows = (progress.answers or {}).get(target.list_field) if progress else None
+    if not isinstance(rows, list):
+        return []
+    texts = (row.get(target.text) for row in rows if isinstance(row, dict))
+    return [text for text in texts if isinstance(text, str) and text.strip()]
+
+
 def practice_export(db: Session, patient: User) -> dict[str, list[dict[str, Any]]]:
     """Every practice and experiment of the patient, for their data export (all of them, oldest first)."""
     logs = db.scalars(
         select(PracticeLog).where(PracticeLog.patient_id == patient.id).order_by(PracticeLog.id)
     )
     tries = db.scalars(select(TryIt).where(TryIt.patient_id == patient.id).order_by(TryIt.id))
+    answered = db.scalars(
+        select(Reappraisal).where(Reappraisal.patient_id == patient.id).order_by(Reappraisal.id)
+    )
     return {
         "somatic_tracking": [
             {
@@ -154,5 +204,15 @@ def practice_export(db: Session, patient: User) -> dict[str, list[dict[str, Any]
                 "compared_at": row.compared_at.isoformat() if row.compared_at else None,
             }
             for row in tries
+        ],
+        "reappraisal": [
+            {
+                "thought": row.thought,
+                "belief_before_percent": row.belief_before,
+                "answer": row.answer,
+                "belief_after_percent": row.belief_after,
+                "written_at": row.created_at.isoformat(),
+            }
+            for row in answered
         ],
     }

@@ -21,9 +21,13 @@ FILE = "practice.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOMATIC = "somatic-tracking"
 TRY_IT = "try-it"
+REAPPRAISAL = "reappraisal"
+# A check-in's pain from which the reappraisal practice is offered next (when it is open).
+HIGH_PAIN = 7
 TOOL_KEYS = {
     SOMATIC: {"opens_after", "opens_with", "rating", "scripts", "references"},
     TRY_IT: {"opens_after", "opens_with", "references"},
+    REAPPRAISAL: {"opens_after", "opens_with", "references"},
 }
 
 
@@ -99,10 +103,11 @@ class Tools:
 
     somatic: SomaticTool | None = None
     try_it: Tool | None = None
+    reappraisal: Tool | None = None
 
     def open_ids(self, state: ProgramState) -> frozenset[str]:
         """The tools open for a patient in this state."""
-        tools: list[Tool | None] = [self.somatic, self.try_it]
+        tools: list[Tool | None] = [self.somatic, self.try_it, self.reappraisal]
         return frozenset(t.id for t in tools if t is not None and t.opening.is_open(state))
 
 
@@ -195,7 +200,8 @@ class _Reader:
             return Tools()
         for key in set(raw) - set(TOOL_KEYS):
             self.error(str(key), f"unknown tool (known: {', '.join(sorted(TOOL_KEYS))})")
-        somatic = try_it = None
+        somatic: SomaticTool | None = None
+        others: dict[str, Tool] = {}
         for key, section in raw.items():
             if key not in TOOL_KEYS:
                 continue
@@ -211,8 +217,8 @@ class _Reader:
                 scripts = self.scripts(section.get("scripts"))
                 somatic = SomaticTool(key, opening, references, rating, scripts)
             else:
-                try_it = Tool(key, opening, references)
-        return Tools(somatic=somatic, try_it=try_it)
+                others[key] = Tool(key, opening, references)
+        return Tools(somatic=somatic, try_it=others.get(TRY_IT), reappraisal=others.get(REAPPRAISAL))
 
 
 def load_tools(root: Path | str, catalog: Catalog, step_url: StepLinker) -> Tools:

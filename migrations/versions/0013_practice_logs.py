@@ -1,4 +1,4 @@
-"""Practice any day: somatic tracking logs and "try it" experiments (predict, do, compare).
+"""Practice any day: somatic tracking logs, "try it" experiments (predict, do, compare), reappraisals.
 
 Revision ID: 0013
 Revises: 0011
@@ -60,8 +60,32 @@ def upgrade() -> None:
     with op.batch_alter_table("try_its", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_try_its_patient_id"), ["patient_id"], unique=False)
 
+    op.create_table(
+        "reappraisals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("thought", sa.Text(), nullable=False),
+        sa.Column("belief_before", sa.Integer(), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("belief_after", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(
+            "belief_before BETWEEN 0 AND 100", name=op.f("ck_reappraisals_belief_before_range")
+        ),
+        sa.CheckConstraint("belief_after BETWEEN 0 AND 100", name=op.f("ck_reappraisals_belief_after_range")),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["users.id"], name=op.f("fk_reappraisals_patient_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reappraisals")),
+    )
+    with op.batch_alter_table("reappraisals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reappraisals_patient_id"), ["patient_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("reappraisals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reappraisals_patient_id"))
+    op.drop_table("reappraisals")
     with op.batch_alter_table("try_its", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_try_its_patient_id"))
     op.drop_table("try_its")

@@ -177,6 +177,13 @@ TABLE = [
     Row(
         "practice.try_it", "POST", "/practice/try-it", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}
     ),
+    Row("practice.reappraise", "GET", "/practice/reappraise", PATIENT_ONLY),
+    Row(
+        "practice.reappraise",
+        "POST",
+        "/practice/reappraise",
+        {**PATIENT_ONLY, "patient": 422, "other_patient": 422},
+    ),
     # An experiment the patient wrote earlier can always be compared; an empty comparison is refused.
     Row("practice.compare", "GET", "/practice/try-it/{try_it_id}", OWN_PATIENT_ONLY),
     Row("practice.compare", "POST", "/practice/try-it/{try_it_id}", {**OWN_PATIENT_ONLY, "patient": 422}),

@@ -518,6 +518,19 @@ SAMPLES: list[Sample] = [
             "compared_at": at(22),
         },
     ),
+    Sample(
+        "0013",
+        "reappraisals",
+        {
+            "id": 1,
+            "patient_id": PATIENT,
+            "thought": "This means my back is damaged",
+            "belief_before": 80,
+            "answer": "My pain moved sides last week; damage does not move",
+            "belief_after": 40,
+            "created_at": at(23),
+        },
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from sqlalchemy.orm import Session
 from course.clock import FrozenClock
 from course.content import load_catalog
 from course.content.model import Catalog
-from course.models import AuditEvent, PracticeLog, StepProgress, StepStatus, TryIt, User
+from course.models import AuditEvent, PracticeLog, Reappraisal, StepProgress, StepStatus, TryIt, User
 from course.practice.forms import PACED_LABELS, PACED_PLAN_REQUIRED, CompareForm, PracticeLogForm, TryItForm
-from course.practice.tools import SOMATIC, ToolsError, load_tools
+from course.practice.tools import REAPPRAISAL, SOMATIC, Opening, Tool, ToolsError, load_tools
 from tests.conftest import sign_in_as
 from tests.content.test_program import EXPOSURE, MAX_GRADE, plain_text
 
@@ -170,7 +171,7 @@ def test_somatic_practice_opens_when_its_week_is_done_and_home_offers_it(
 ) -> None:
     patient = make_patient()
     client = signed_in(patient)
-    assert "Practise now" not in client.get("/learn/").data.decode()
+    assert "Somatic tracking</a>" not in client.get("/learn/").data.decode()
     locked = client.get("/practice/somatic/short")
     assert locked.status_code == 403
     assert "opens once you finish week 1, “First week”" in locked.data.decode()
@@ -394,3 +395,73 @@ def test_the_patients_export_holds_every_practice_and_experiment(
     assert [(t["kind"], t["activity"], t["plan"]) for t in data["try_it"]] == [
         ("paced activity plan", "Cook", "Sit")
     ]
+
+
+# Reappraisal any day
+
+
+def test_a_high_pain_check_in_leads_to_answering_a_pain_thought(
+    app: Flask, db: Session, make_patient: Callable[..., User], signed_in: Any, clock: FrozenClock
+) -> None:
+    patient = make_patient()
+    client = signed_in(patient)
+    low = client.post("/checkin", data={"pain": "6", "submission_key": "a"})
+    assert low.headers["Location"].endswith("/learn/")
+    high = client.post("/checkin", data={"pain": "7", "submission_key": "b"})
+    assert high.headers["Location"].endswith("/practice/reappraise?after=checkin")
+    page = client.get(high.headers["Location"]).data.decode()
+    assert "Your pain is high today." in page
+
+
+def test_the_check_in_leads_nowhere_new_while_the_practice_is_closed(
+    app: Flask, db: Session, make_patient: Callable[..., User], signed_in: Any
+) -> None:
+    patient = make_patient()
+    client = signed_in(patient)
+    tools = app.extensions["course.practice"]
+    closed = Tool(REAPPRAISAL, Opening("second", "with"), ("A source",))
+    app.extensions["course.practice"] = replace(tools, reappraisal=closed)
+    assert client.get("/practice/reappraise").status_code == 403
+    high = client.post("/checkin", data={"pain": "9", "submission_key": "c"})
+    assert high.headers["Location"].endswith("/learn/")
+
+
+def test_a_pain_thought_is_answered_with_the_patients_own_evidence(
+    app: Flask, db: Session, make_patient: Callable[..., User], signed_in: Any, clock: FrozenClock
+) -> None:
+    patient = make_patient()
+    client = signed_in(patient)
+    client.post("/learn/first/intro", data={"submit": "y"})
+    client.post(
+        "/learn/first/alarm",
+        data={"alarm_says": "x", "evidence-0-what": "Worse on a stressful Monday", "save": "y"},
+    )
+    db.add(
+        TryIt(patient_id=patient.id, activity="Lift the kettle", prediction="Agony", predicted=8, actual=3)
+    )
+    db.commit()
+    row = db.scalar(select(TryIt))
+    assert row is not None
+    row.compared_at = clock()
+    db.commit()
+    page = main_text(client.get("/practice/reappraise").data.decode())
+    assert "Worse on a stressful Monday" in page
+    assert "Lift the kettle: you predicted 8, it was 3." in page
+    refused = client.post("/practice/reappraise", data={"thought": "This means my back is damaged"})
+    assert refused.status_code == 422
+    assert "Please write an answer from your evidence." in refused.data.decode()
+    assert "This means my back is damaged" in refused.data.decode()
+    data = {
+        "thought": "This means my back is damaged",
+        "belief_before": "80",
+        "answer": "It was worse on a stressful day. My alarm reacts to stress.",
+        "belief_after": "50",
+        "submission_key": "r",
+    }
+    assert client.post("/practice/reappraise", data=data).status_code == 302
+    assert client.post("/practice/reappraise", data=data).status_code in (302, 303)  # a double submit
+    (saved,) = db.scalars(select(Reappraisal)).all()
+    assert (saved.belief_before, saved.belief_after) == (80, 50)
+    listed = main_text(client.get("/practice").data.decode())
+    assert "This means my back is damaged (believed 80%)" in listed
+    assert "(then believed 50%)" in listed

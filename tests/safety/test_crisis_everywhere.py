@@ -41,6 +41,7 @@ WATCHED = {
     "journal.edit",
     "practice.somatic",
     "practice.try_it",
+    "practice.reappraise",
 }
 
 
@@ -256,14 +257,20 @@ def test_every_free_text_field_of_the_practice_tools_raises_the_alert(
     clock: FrozenClock,
     pem: bool,
 ) -> None:
-    """The somatic tracking log, a "try it" prediction (or paced plan) and its comparison: each free-text
-    field found on the page, alone, raises the alert and shows the panel first."""
+    """The somatic tracking log, a "try it" prediction (or paced plan) and its comparison, a pain thought and
+    its answer: each free-text field found on the page, alone, raises the alert and shows the panel first."""
     catalog: Catalog = app.extensions["course.catalog"]
     patient = patient_with_everything_open(db, make_patient, therapist, catalog, clock(), pem=pem)
     sign_in(client, patient)
     script = app.extensions["course.practice"].somatic.scripts[0].id
-    pages = [f"/practice/somatic/{script}", "/practice/try-it"]
-    required = {"activity": "A walk", "prediction": "It will hurt", "plan": "Half of it", "outcome": "Fine"}
+    pages = [f"/practice/somatic/{script}", "/practice/try-it", "/practice/reappraise"]
+    required = {
+        "activity": "A walk",
+        "prediction": "It will hurt",
+        "plan": "Half",
+        "thought": "I",
+        "answer": "No",
+    }
     numbers = {"predicted": "5", "actual": "3", "fear_before": "4"}
     for url in pages:
         (form,) = post_forms_with_free_text(client.get(url).data.decode())
@@ -285,7 +292,8 @@ def test_every_free_text_field_of_the_practice_tools_raises_the_alert(
     )
     assert_crisis_panel_first(page.data.decode())
     found = alerts(db)
-    assert len(found) == 1 + 3 + 1  # the note; activity, prediction and plan; what happened
+    # The note; activity, prediction and plan; the thought and its answer; what happened.
+    assert len(found) == 1 + 3 + 2 + 1
     assert {a.details["source"] for a in found} == {"practice"}
     for alert in found:
         assert_no_words_in(alert, "crisis")

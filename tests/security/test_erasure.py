@@ -21,6 +21,7 @@ from course.models import (
     Notification,
     PendingSubmission,
     PracticeLog,
+    Reappraisal,
     SentMessage,
     TryIt,
     User,
@@ -130,6 +131,7 @@ def test_deletion_leaves_no_name_email_or_words_anywhere(
     db.add(
         TryIt(patient_id=patient_id, activity=WORDS, prediction=WORDS, predicted=8, outcome=WORDS, actual=4)
     )
+    db.add(Reappraisal(patient_id=patient_id, thought=WORDS, answer=WORDS))
     db.commit()
     assert runner.invoke(args=["send-notifications"]).exit_code == 0
     assert db.scalar(select(Notification).where(Notification.patient_id == patient_id)) is not None

@@ -147,6 +147,7 @@ def found(app: Flask, db: Session, world: dict[str, Any], clock: FrozenClock) ->
         "practice.somatic",
         "practice.try_it",
         "practice.compare",
+        "practice.reappraise",
     } <= endpoints, sorted(endpoints)
     return forms
 
