@@ -696,5 +696,18 @@ class Reappraisal(Base):
     created_at: Mapped[datetime] = mapped_column(default=system_now)
 
 
+class BoosterAnswer(Base):
+    """A booster after the program: what helped, and what the patient will keep practising."""
+
+    __tablename__ = "booster_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    booster_id: Mapped[str] = mapped_column(String(40))
+    what_helped: Mapped[str] = mapped_column(Text)
+    practise: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
 # The flush listener that marks caseload rows stale: here, so every process writing through the ORM has it.
 from . import staleness  # noqa: E402, F401

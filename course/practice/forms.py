@@ -117,6 +117,21 @@ class ReappraisalForm(KeyedForm):
     submit = SubmitField("Save")
 
 
+class BoosterForm(KeyedForm):
+    """A booster after the program: what helped, and what to keep practising."""
+
+    what_helped = _text(
+        "What has helped you most since the program?",
+        "Please write what helped, in a few words.",
+        description="For example: somatic tracking after breakfast, my evidence log, or pacing my days.",
+    )
+    practise = _text(
+        "What will you keep practising? (optional)",
+        description="Pick one or two things. Small and often is enough.",
+    )
+    submit = SubmitField("Save")
+
+
 # The pacing path's wording for the same forms (post-exertional malaise): plan within energy, never more.
 PACED_LABELS = {
     "activity": (

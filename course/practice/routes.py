@@ -9,7 +9,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import clock
+from .._zones import zone_of
 from ..access import current_enrollment, enrollment_for_therapist, role_required
+from ..assess.services import due_now
 from ..audit import record
 from ..db import get_db
 from ..learn.services import path_of, program_for
@@ -19,6 +21,7 @@ from ..templating import show_crisis_help
 from . import bp
 from .forms import (
     PACED_PLAN_REQUIRED,
+    BoosterForm,
     CompareForm,
     PracticeLogForm,
     ReappraisalForm,
@@ -26,6 +29,7 @@ from .forms import (
     use_paced_labels,
 )
 from .services import (
+    booster_answers,
     compare_try_it,
     compared,
     evidence_entries,
@@ -33,6 +37,8 @@ from .services import (
     log_reappraisal,
     practice_logs,
     reappraisals,
+    save_booster,
+    saved_answers,
     start_try_it,
     try_its,
 )
@@ -58,6 +64,15 @@ def practice_offers(state: ProgramState, enrollment: Enrollment) -> list[Offer]:
     tools = _tools()
     open_ids = tools.open_ids(state)
     offers = []
+    if tools.boosters is not None:
+        for booster in tools.boosters.offered(state, zone_of(current_user), clock.now()):
+            offers.append(
+                Offer(
+                    booster.title,
+                    "A short booster: what helped, what to practise, your flare plan.",
+                    url_for("practice.booster", booster_id=booster.id),
+                )
+            )
     if SOMATIC in open_ids:
         offers.append(
             Offer(
@@ -119,6 +134,7 @@ def index() -> str:
         logs=practice_logs(db, current_user),
         experiments=try_its(db, current_user),
         answered=reappraisals(db, current_user),
+        boosters=tools.boosters.open_now(state, zone_of(current_user), clock.now()) if tools.boosters else [],
         pacing=bool(enrollment.pem),
     )
 
@@ -210,6 +226,50 @@ def reappraise() -> Response | str | tuple[str, int]:
     ), status
 
 
+@bp.route("/booster/<booster_id>", methods=["GET", "POST"])
+@role_required(Role.PATIENT)
+def booster(booster_id: str) -> Response | str | tuple[str, int]:
+    """A booster after the program: what helped, what to practise, the flare plan again, the follow-ups."""
+    boosters = _tools().boosters
+    found = boosters.booster(booster_id) if boosters else None
+    if boosters is None or found is None:
+        abort(404)
+    enrollment, state = _state()
+    now = clock.now()
+    opens_at = boosters.opens_at(found, state, zone_of(current_user))
+    if opens_at is None or opens_at > now:
+        when = f"on {opens_at:%-d %B %Y}" if opens_at else "after you finish the last week of the program"
+        return render_template("practice/locked.html", what=f"“{found.title}”", opens=when), 403
+    db = get_db()
+    form = BoosterForm()
+    if form.validate_on_submit():
+        values = {"what_helped": form.what_helped.data, "practise": form.practise.data}
+        saved = save_booster(db, current_user, found.id, values, now=now)
+        if saved.crisis:
+            show_crisis_help("words")
+        flash("Saved. Thank you for checking in.", "success")
+        return redirect(url_for(".index"))
+    status = 422 if form.is_submitted() else 200
+    catalog = current_app.extensions["course.catalog"]
+    plan = saved_answers(db, enrollment, catalog, boosters.flare_plan) if boosters.flare_plan else []
+    plan_link = (
+        url_for("learn.step", slug=boosters.flare_plan[0], step_id=boosters.flare_plan[1])
+        if boosters.flare_plan
+        else None
+    )
+    return render_template(
+        "practice/booster.html",
+        form=form,
+        booster=found,
+        boosters=boosters,
+        earlier=booster_answers(db, current_user).get(found.id),
+        flare_plan=plan,
+        flare_plan_link=plan_link,
+        due=due_now(db, enrollment, current_app.extensions["course.schedule"], now),
+        measures=current_app.extensions["course.measures"],
+    ), status
+
+
 def _own_try_it(patient: User, try_id: int) -> TryIt:
     """One of the patient's own experiments; 404 for anyone else's (never a hint)."""
     row = get_db().get(TryIt, try_id)
@@ -254,5 +314,6 @@ def patient_logs(patient_id: int) -> str:
         logs=practice_logs(db, patient),
         experiments=try_its(db, patient),
         answered=reappraisals(db, patient),
+        boosters=booster_answers(db, patient),
         path=path_of(enrollment),
     )

@@ -18,7 +18,7 @@ from .._zones import zone_of
 from ..activity import touch
 from ..content.model import Catalog
 from ..learn.services import get_progress
-from ..models import Enrollment, PracticeLog, Reappraisal, TryIt, User
+from ..models import BoosterAnswer, Enrollment, PracticeLog, Reappraisal, TryIt, User
 from ..safety_watch import WrittenIn, watch_words
 from .tools import SOMATIC, Script
 
@@ -30,7 +30,7 @@ HISTORY = 60  # practices and experiments shown on one page (the export has them
 class Saved:
     """What was saved, and whether its words call for crisis help."""
 
-    row: PracticeLog | TryIt | Reappraisal
+    row: PracticeLog | TryIt | Reappraisal | BoosterAnswer
     crisis: bool
 
 
@@ -169,6 +169,50 @@ def evidence_entries(db: Session, enrollment: Enrollment, catalog: Catalog) -> l
     return [text for text in texts if isinstance(text, str) and text.strip()]
 
 
+def save_booster(
+    db: Session, patient: User, booster_id: str, values: dict[str, Any], *, now: datetime
+) -> Saved:
+    """Save a booster's answers (a later save adds a newer answer; the page shows the newest)."""
+    row = BoosterAnswer(
+        patient_id=patient.id,
+        booster_id=booster_id,
+        what_helped=values["what_helped"],
+        practise=values.get("practise") or None,
+        created_at=now,
+    )
+    db.add(row)
+    touch(patient, now)
+    db.flush()
+    written_in = WrittenIn("practice", f"a booster after the program ({booster_id})")
+    return Saved(row, watch_words(db, patient.enrollment, [row.what_helped, row.practise], written_in, now))
+
+
+def booster_answers(db: Session, patient: User) -> dict[str, BoosterAnswer]:
+    """The newest answer to each booster."""
+    rows = db.scalars(
+        select(BoosterAnswer).where(BoosterAnswer.patient_id == patient.id).order_by(BoosterAnswer.id)
+    )
+    return {row.booster_id: row for row in rows}
+
+
+def saved_answers(
+    db: Session, enrollment: Enrollment, catalog: Catalog, target: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """(label, answer) for each text the patient wrote in a step (their flare plan), in the step's order."""
+    module = catalog.module(target[0])
+    step = module.step(target[1]) if module else None
+    progress = get_progress(db, enrollment, *target)
+    if step is None or progress is None:
+        return []
+    answers = progress.answers or {}
+    shown = []
+    for field in getattr(step, "fields", ()):
+        value = answers.get(field.id)
+        if isinstance(value, str) and value.strip():
+            shown.append((field.label, value))
+    return shown
+
+
 def practice_export(db: Session, patient: User) -> dict[str, list[dict[str, Any]]]:
     """Every practice and experiment of the patient, for their data export (all of them, oldest first)."""
     logs = db.scalars(
@@ -177,6 +221,9 @@ def practice_export(db: Session, patient: User) -> dict[str, list[dict[str, Any]
     tries = db.scalars(select(TryIt).where(TryIt.patient_id == patient.id).order_by(TryIt.id))
     answered = db.scalars(
         select(Reappraisal).where(Reappraisal.patient_id == patient.id).order_by(Reappraisal.id)
+    )
+    boosters = db.scalars(
+        select(BoosterAnswer).where(BoosterAnswer.patient_id == patient.id).order_by(BoosterAnswer.id)
     )
     return {
         "somatic_tracking": [
@@ -214,5 +261,14 @@ def practice_export(db: Session, patient: User) -> dict[str, list[dict[str, Any]
                 "written_at": row.created_at.isoformat(),
             }
             for row in answered
+        ],
+        "boosters": [
+            {
+                "booster": row.booster_id,
+                "what_helped": row.what_helped,
+                "what_to_practise": row.practise,
+                "written_at": row.created_at.isoformat(),
+            }
+            for row in boosters
         ],
     }

@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from ..content.model import Catalog
 from ..content.render import StepLinker, iter_links, render_markdown, split_step_link
-from ..pacing import ProgramState
+from ..pacing import ProgramState, local_midnight_after
 
 FILE = "practice.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SOMATIC = "somatic-tracking"
 TRY_IT = "try-it"
 REAPPRAISAL = "reappraisal"
+BOOSTERS = "boosters"
+OFFERED_DAYS = 30  # a booster is offered on the home page for this long after it opens
 # A check-in's pain from which the reappraisal practice is offered next (when it is open).
 HIGH_PAIN = 7
 TOOL_KEYS = {
     SOMATIC: {"opens_after", "opens_with", "rating", "scripts", "references"},
     TRY_IT: {"opens_after", "opens_with", "references"},
     REAPPRAISAL: {"opens_after", "opens_with", "references"},
+    BOOSTERS: {"after", "flare_plan", "at", "references"},
 }
 
 
@@ -98,12 +103,57 @@ class SomaticTool(Tool):
 
 
 @dataclass(frozen=True)
+class Booster:
+    """A short booster after the program: what helped, what to practise, the flare plan again."""
+
+    id: str
+    title: str
+    days: int  # after the last week was finished
+
+
+@dataclass(frozen=True)
+class Boosters:
+    """The boosters, counted from the day the program's last week (`after`) was finished."""
+
+    after: str
+    flare_plan: tuple[str, str] | None  # (module, step) of the patient's flare plan, shown again
+    at: tuple[Booster, ...]
+    references: tuple[str, ...]
+
+    def booster(self, booster_id: str) -> Booster | None:
+        """The booster with this id, if the program has it."""
+        return next((b for b in self.at if b.id == booster_id), None)
+
+    def opens_at(self, booster: Booster, state: ProgramState, zone: ZoneInfo) -> datetime | None:
+        """When the booster opens for this patient: the local midnight `days` after the day they finished the
+        last week, as the pacing policy counts days (None while that week is not finished)."""
+        module = state.module(self.after)
+        if module is None or module.completed_at is None:
+            return None
+        return local_midnight_after(module.completed_at, booster.days, zone)
+
+    def open_now(self, state: ProgramState, zone: ZoneInfo, now: datetime) -> list[Booster]:
+        """The boosters open at `now`, earliest first."""
+        return [b for b in self.at if (at := self.opens_at(b, state, zone)) is not None and at <= now]
+
+    def offered(self, state: ProgramState, zone: ZoneInfo, now: datetime) -> list[Booster]:
+        """The boosters the home page offers: each for the 30 days from its opening (it stays open after)."""
+        return [
+            b
+            for b in self.at
+            if (at := self.opens_at(b, state, zone)) is not None
+            and at <= now < at + timedelta(days=OFFERED_DAYS)
+        ]
+
+
+@dataclass(frozen=True)
 class Tools:
     """The program's any-day tools (each None when the program does not offer it)."""
 
     somatic: SomaticTool | None = None
     try_it: Tool | None = None
     reappraisal: Tool | None = None
+    boosters: Boosters | None = None
 
     def open_ids(self, state: ProgramState) -> frozenset[str]:
         """The tools open for a patient in this state."""
@@ -194,6 +244,39 @@ class _Reader:
             self.text(raw, "max_label", where),
         )
 
+    def boosters(self, raw: dict[str, Any]) -> Boosters:
+        after = raw.get("after")
+        if not isinstance(after, str) or self.catalog.module(after) is None:
+            self.error(BOOSTERS, f"'after' names no module of the program: {after!r}")
+        flare_plan = None
+        if "flare_plan" in raw:
+            target = raw["flare_plan"]
+            module_slug, _, step_id = str(target).partition("/")
+            module = self.catalog.module(module_slug)
+            if module is None or module.step(step_id) is None:
+                self.error(BOOSTERS, f"'flare_plan' names no step of the program: {target!r}")
+            flare_plan = (module_slug, step_id)
+        boosters: list[Booster] = []
+        items = raw.get("at")
+        if not isinstance(items, list) or not items:
+            self.error(BOOSTERS, "'at' must list the boosters (id, title, days)")
+            items = []
+        for position, item in enumerate(items, start=1):
+            where = f"{BOOSTERS} {position}"
+            if not isinstance(item, dict) or set(item) != {"id", "title", "days"}:
+                self.error(where, "must give exactly id, title and days")
+                continue
+            days = item["days"]
+            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 730:
+                self.error(where, "'days' must be a whole number from 1 to 730")
+                continue
+            if boosters and days <= boosters[-1].days:
+                self.error(where, "boosters must come in order, each later than the one before")
+            if not isinstance(item["id"], str) or not SLUG.match(item["id"]):
+                self.error(where, f"'id' must be a slug: {item['id']!r}")
+            boosters.append(Booster(str(item["id"]), self.text(item, "title", where), days))
+        return Boosters(str(after), flare_plan, tuple(boosters), self.references(raw, BOOSTERS))
+
     def tools(self, raw: Any) -> Tools:
         if not isinstance(raw, dict):
             self.error("the file", "must be a mapping of tool names to tools")
@@ -201,6 +284,7 @@ class _Reader:
         for key in set(raw) - set(TOOL_KEYS):
             self.error(str(key), f"unknown tool (known: {', '.join(sorted(TOOL_KEYS))})")
         somatic: SomaticTool | None = None
+        boosters: Boosters | None = None
         others: dict[str, Tool] = {}
         for key, section in raw.items():
             if key not in TOOL_KEYS:
@@ -210,6 +294,9 @@ class _Reader:
                 continue
             for unknown in sorted(set(section) - TOOL_KEYS[key]):
                 self.error(key, f"unknown key '{unknown}'")
+            if key == BOOSTERS:
+                boosters = self.boosters(section)
+                continue
             opening = self.opening(section, key)
             references = self.references(section, key)
             if key == SOMATIC:
@@ -218,7 +305,9 @@ class _Reader:
                 somatic = SomaticTool(key, opening, references, rating, scripts)
             else:
                 others[key] = Tool(key, opening, references)
-        return Tools(somatic=somatic, try_it=others.get(TRY_IT), reappraisal=others.get(REAPPRAISAL))
+        return Tools(
+            somatic=somatic, try_it=others.get(TRY_IT), reappraisal=others.get(REAPPRAISAL), boosters=boosters
+        )
 
 
 def load_tools(root: Path | str, catalog: Catalog, step_url: StepLinker) -> Tools:

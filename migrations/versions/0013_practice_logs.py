@@ -1,4 +1,5 @@
-"""Practice any day: somatic tracking logs, "try it" experiments (predict, do, compare), reappraisals.
+"""Practice any day: somatic tracking logs, "try it" experiments (predict, do, compare), reappraisals, and
+the boosters' answers after the program.
 
 Revision ID: 0013
 Revises: 0011
@@ -81,8 +82,27 @@ def upgrade() -> None:
     with op.batch_alter_table("reappraisals", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_reappraisals_patient_id"), ["patient_id"], unique=False)
 
+    op.create_table(
+        "booster_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("booster_id", sa.String(length=40), nullable=False),
+        sa.Column("what_helped", sa.Text(), nullable=False),
+        sa.Column("practise", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["users.id"], name=op.f("fk_booster_answers_patient_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_booster_answers")),
+    )
+    with op.batch_alter_table("booster_answers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_booster_answers_patient_id"), ["patient_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("booster_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_booster_answers_patient_id"))
+    op.drop_table("booster_answers")
     with op.batch_alter_table("reappraisals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reappraisals_patient_id"))
     op.drop_table("reappraisals")

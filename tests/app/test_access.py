@@ -184,6 +184,25 @@ TABLE = [
         "/practice/reappraise",
         {**PATIENT_ONLY, "patient": 422, "other_patient": 422},
     ),
+    # Boosters open a month and three months after the last week is finished.
+    Row(
+        "practice.booster",
+        "GET",
+        "/practice/booster/month-1",
+        {**PATIENT_ONLY, "patient": 403, "other_patient": 403},
+    ),
+    Row(
+        "practice.booster",
+        "POST",
+        "/practice/booster/month-1",
+        {**PATIENT_ONLY, "patient": 403, "other_patient": 403},
+    ),
+    Row(
+        "practice.booster",
+        "GET",
+        "/practice/booster/no-such",
+        {**PATIENT_ONLY, "patient": 404, "other_patient": 404},
+    ),
     # An experiment the patient wrote earlier can always be compared; an empty comparison is refused.
     Row("practice.compare", "GET", "/practice/try-it/{try_it_id}", OWN_PATIENT_ONLY),
     Row("practice.compare", "POST", "/practice/try-it/{try_it_id}", {**OWN_PATIENT_ONLY, "patient": 422}),

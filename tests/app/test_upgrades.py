@@ -531,6 +531,18 @@ SAMPLES: list[Sample] = [
             "created_at": at(23),
         },
     ),
+    Sample(
+        "0013",
+        "booster_answers",
+        {
+            "id": 1,
+            "patient_id": PATIENT,
+            "booster_id": "month-1",
+            "what_helped": "Somatic tracking after breakfast",
+            "practise": None,
+            "created_at": at(24),
+        },
+    ),
 ]
 
 

@@ -24,8 +24,25 @@ from sqlalchemy.orm import Session
 from course.clock import FrozenClock
 from course.content import load_catalog
 from course.content.model import Catalog
-from course.models import AuditEvent, PracticeLog, Reappraisal, StepProgress, StepStatus, TryIt, User
-from course.practice.forms import PACED_LABELS, PACED_PLAN_REQUIRED, CompareForm, PracticeLogForm, TryItForm
+from course.models import (
+    AuditEvent,
+    BoosterAnswer,
+    PracticeLog,
+    Reappraisal,
+    StepProgress,
+    StepStatus,
+    TryIt,
+    User,
+)
+from course.practice.forms import (
+    PACED_LABELS,
+    PACED_PLAN_REQUIRED,
+    BoosterForm,
+    CompareForm,
+    PracticeLogForm,
+    ReappraisalForm,
+    TryItForm,
+)
 from course.practice.tools import REAPPRAISAL, SOMATIC, Opening, Tool, ToolsError, load_tools
 from tests.conftest import sign_in_as
 from tests.content.test_program import EXPOSURE, MAX_GRADE, plain_text
@@ -108,11 +125,13 @@ def test_every_practice_text_a_patient_reads_is_at_grade_8_or_below(program: Cat
     texts["rating"] = f"{rating.label} {rating.min_label}. {rating.max_label}."
     # The forms' labels and hints, on both paths.
     labels = []
-    for form_class in (PracticeLogForm, TryItForm, CompareForm):
+    for form_class in (PracticeLogForm, TryItForm, CompareForm, ReappraisalForm, BoosterForm):
         for name in dir(form_class):
             unbound = getattr(form_class, name)
             if hasattr(unbound, "field_class") and unbound.args:
                 labels.append(str(unbound.args[0]).rstrip(".?") + ".")
+                if unbound.kwargs.get("description"):
+                    labels.append(unbound.kwargs["description"])
     texts["labels"] = " ".join(labels)
     texts["pacing labels"] = " ".join(f"{label} {hint}" for label, hint in PACED_LABELS.values())
     texts["pacing labels"] += " " + PACED_PLAN_REQUIRED
@@ -364,10 +383,14 @@ def test_the_therapist_reads_their_patients_logs_read_only_and_audited(
         )
     )
     db.add(TryIt(patient_id=patient.id, activity="Carry shopping", prediction="Agony", predicted=9, actual=3))
+    db.add(Reappraisal(patient_id=patient.id, thought="It is damage", answer="It moved sides"))
+    db.add(BoosterAnswer(patient_id=patient.id, booster_id="month-1", what_helped="The log"))
     db.commit()
     client = signed_in(therapist)
     html = client.get(f"/practice/patients/{patient.id}").data.decode()
     text = main_text(html)
+    assert "It is damage" in text
+    assert "What helped: The log" in text
     assert "A short practice 6 2" in text
     assert "Carry shopping" in text
     assert not re.search(r'<form[^>]*method="post"(?![^>]*/auth/logout)', html.split("<main", 1)[1])

@@ -42,6 +42,7 @@ WATCHED = {
     "practice.somatic",
     "practice.try_it",
     "practice.reappraise",
+    "practice.booster",
 }
 
 
@@ -282,6 +283,14 @@ def test_every_free_text_field_of_the_practice_tools_raises_the_alert(
             }
             page = client.post(url, data={**data, "submission_key": f"{url}-{name}"}, follow_redirects=True)
             assert_crisis_panel_first(page.data.decode())
+    clock.advance(days=30)  # the first booster opens a month after the last week
+    sign_in(client, patient)
+    url = "/practice/booster/month-1"
+    (form,) = post_forms_with_free_text(client.get(url).data.decode())
+    assert form.free_text == ["what_helped", "practise"]
+    for name in form.free_text:
+        data = {"what_helped": "Tracking", name: crisis_sentence(f"booster {name}"), "submission_key": name}
+        assert_crisis_panel_first(client.post(url, data=data, follow_redirects=True).data.decode())
     row = db.scalars(select(TryIt).where(TryIt.patient_id == patient.id)).first()
     assert row is not None
     url = f"/practice/try-it/{row.id}"
@@ -292,8 +301,8 @@ def test_every_free_text_field_of_the_practice_tools_raises_the_alert(
     )
     assert_crisis_panel_first(page.data.decode())
     found = alerts(db)
-    # The note; activity, prediction and plan; the thought and its answer; what happened.
-    assert len(found) == 1 + 3 + 2 + 1
+    # The note; activity, prediction and plan; the thought and its answer; the booster's two; what happened.
+    assert len(found) == 1 + 3 + 2 + 2 + 1
     assert {a.details["source"] for a in found} == {"practice"}
     for alert in found:
         assert_no_words_in(alert, "crisis")

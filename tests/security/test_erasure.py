@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from course.db import Base
 from course.models import (
     AuditEvent,
+    BoosterAnswer,
     DeletionLogEntry,
     Invite,
     Notification,
@@ -132,6 +133,7 @@ def test_deletion_leaves_no_name_email_or_words_anywhere(
         TryIt(patient_id=patient_id, activity=WORDS, prediction=WORDS, predicted=8, outcome=WORDS, actual=4)
     )
     db.add(Reappraisal(patient_id=patient_id, thought=WORDS, answer=WORDS))
+    db.add(BoosterAnswer(patient_id=patient_id, booster_id="month-1", what_helped=WORDS, practise=WORDS))
     db.commit()
     assert runner.invoke(args=["send-notifications"]).exit_code == 0
     assert db.scalar(select(Notification).where(Notification.patient_id == patient_id)) is not None
