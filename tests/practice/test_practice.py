@@ -321,7 +321,9 @@ def test_on_the_pacing_path_the_same_tool_plans_within_energy(
     page = client.get("/practice/try-it").data.decode()
     assert "How much energy do you think it will take?" in page
     assert not EXPOSURE.findall(main_text(page)), EXPOSURE.findall(main_text(page))
-    assert not EXPOSURE.findall(main_text(client.get("/practice").data.decode()))
+    practice = main_text(client.get("/practice").data.decode())
+    assert not EXPOSURE.findall(practice)
+    assert "Do these sitting or lying down." in practice  # somatic tracking within the pacing plan
     data = {
         "activity": "A shower",
         "prediction": "I'll need to lie down",
