@@ -33,6 +33,7 @@ from .services import (
     compare_try_it,
     compared,
     evidence_entries,
+    ladder_steps,
     log_practice,
     log_reappraisal,
     practice_logs,
@@ -176,7 +177,8 @@ def try_it() -> Response | str | tuple[str, int]:
     enrollment, state = _state()
     if not tool.opening.is_open(state):
         return _locked(tool, "Planning an activity" if bool(enrollment.pem) else "“Try it”")
-    form = TryItForm()
+    chosen = request.args.get("activity", "")[:200] if request.method == "GET" else ""
+    form = TryItForm(data={"activity": chosen} if chosen else None)
     if bool(enrollment.pem):
         use_paced_labels(form)
     if form.validate_on_submit():
@@ -192,7 +194,10 @@ def try_it() -> Response | str | tuple[str, int]:
             flash("Saved. Come back afterwards to write down what happened.", "success")
             return redirect(url_for(".index"))
     status = 422 if form.is_submitted() else 200
-    return render_template("practice/try_it.html", form=form, pacing=bool(enrollment.pem)), status
+    ladder = ladder_steps(get_db(), enrollment, tool.ladder) if tool.ladder and not enrollment.pem else []
+    return render_template(
+        "practice/try_it.html", form=form, pacing=bool(enrollment.pem), ladder=ladder
+    ), status
 
 
 @bp.route("/reappraise", methods=["GET", "POST"])

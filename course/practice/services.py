@@ -20,7 +20,7 @@ from ..content.model import Catalog
 from ..learn.services import get_progress
 from ..models import BoosterAnswer, Enrollment, PracticeLog, Reappraisal, TryIt, User
 from ..safety_watch import WrittenIn, watch_words
-from .tools import SOMATIC, Script
+from .tools import SOMATIC, Ladder, Script
 
 NOTE_MAX = 2000
 HISTORY = 60  # practices and experiments shown on one page (the export has them all)
@@ -211,6 +211,27 @@ def saved_answers(
         if isinstance(value, str) and value.strip():
             shown.append((field.label, value))
     return shown
+
+
+def ladder_steps(db: Session, enrollment: Enrollment, ladder: Ladder) -> list[tuple[str, int | None]]:
+    """The steps of the patient's own fear ladder, with how scary each felt (0-10) when they rated it."""
+    progress = get_progress(db, enrollment, ladder.module, ladder.step)
+    rows = (progress.answers or {}).get(ladder.field) if progress else None
+    if not isinstance(rows, list):
+        return []
+    steps = []
+    for row in rows:
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get(ladder.text), str)
+            or not row[ladder.text].strip()
+        ):
+            continue
+        rating = row.get(ladder.rating)
+        steps.append(
+            (row[ladder.text], rating if isinstance(rating, int) and not isinstance(rating, bool) else None)
+        )
+    return steps
 
 
 def practice_export(db: Session, patient: User) -> dict[str, list[dict[str, Any]]]:

@@ -30,7 +30,7 @@ OFFERED_DAYS = 30  # a booster is offered on the home page for this long after i
 HIGH_PAIN = 7
 TOOL_KEYS = {
     SOMATIC: {"opens_after", "opens_with", "rating", "scripts", "references"},
-    TRY_IT: {"opens_after", "opens_with", "references"},
+    TRY_IT: {"opens_after", "opens_with", "references", "ladder"},
     REAPPRAISAL: {"opens_after", "opens_with", "references"},
     BOOSTERS: {"after", "flare_plan", "at", "references"},
 }
@@ -88,6 +88,24 @@ class Tool:
     id: str
     opening: Opening
     references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Where the patient's fear ladder is: a list field of an exercise, its text and its 0-10 fear rating."""
+
+    module: str
+    step: str
+    field: str
+    text: str
+    rating: str
+
+
+@dataclass(frozen=True)
+class TryItTool(Tool):
+    """Predict, do, compare; it offers the steps of the patient's own fear ladder when the program has one."""
+
+    ladder: Ladder | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +169,7 @@ class Tools:
     """The program's any-day tools (each None when the program does not offer it)."""
 
     somatic: SomaticTool | None = None
-    try_it: Tool | None = None
+    try_it: TryItTool | None = None
     reappraisal: Tool | None = None
     boosters: Boosters | None = None
 
@@ -277,6 +295,23 @@ class _Reader:
             boosters.append(Booster(str(item["id"]), self.text(item, "title", where), days))
         return Boosters(str(after), flare_plan, tuple(boosters), self.references(raw, BOOSTERS))
 
+    def ladder(self, raw: Any) -> Ladder | None:
+        where = f"{TRY_IT} ladder"
+        if not isinstance(raw, dict) or set(raw) != {"step", "field", "text", "rating"}:
+            self.error(where, "must give step (module/step), field, text and rating")
+            return None
+        module_slug, _, step_id = str(raw["step"]).partition("/")
+        module = self.catalog.module(module_slug)
+        step = module.step(step_id) if module else None
+        list_field = next((f for f in getattr(step, "fields", ()) if f.id == raw["field"]), None)
+        items = {f.id for f in getattr(list_field, "item_fields", ())}
+        if list_field is None or not {raw["text"], raw["rating"]} <= items:
+            self.error(
+                where, f"names no list field with '{raw['text']}' and '{raw['rating']}' in {raw['step']!r}"
+            )
+            return None
+        return Ladder(module_slug, step_id, str(raw["field"]), str(raw["text"]), str(raw["rating"]))
+
     def tools(self, raw: Any) -> Tools:
         if not isinstance(raw, dict):
             self.error("the file", "must be a mapping of tool names to tools")
@@ -285,6 +320,7 @@ class _Reader:
             self.error(str(key), f"unknown tool (known: {', '.join(sorted(TOOL_KEYS))})")
         somatic: SomaticTool | None = None
         boosters: Boosters | None = None
+        try_it: TryItTool | None = None
         others: dict[str, Tool] = {}
         for key, section in raw.items():
             if key not in TOOL_KEYS:
@@ -303,11 +339,12 @@ class _Reader:
                 rating = self.rating(section.get("rating"))
                 scripts = self.scripts(section.get("scripts"))
                 somatic = SomaticTool(key, opening, references, rating, scripts)
+            elif key == TRY_IT:
+                ladder = self.ladder(section["ladder"]) if "ladder" in section else None
+                try_it = TryItTool(key, opening, references, ladder)
             else:
                 others[key] = Tool(key, opening, references)
-        return Tools(
-            somatic=somatic, try_it=others.get(TRY_IT), reappraisal=others.get(REAPPRAISAL), boosters=boosters
-        )
+        return Tools(somatic=somatic, try_it=try_it, reappraisal=others.get(REAPPRAISAL), boosters=boosters)
 
 
 def load_tools(root: Path | str, catalog: Catalog, step_url: StepLinker) -> Tools:

@@ -43,7 +43,7 @@ from course.practice.forms import (
     ReappraisalForm,
     TryItForm,
 )
-from course.practice.tools import REAPPRAISAL, SOMATIC, Opening, Tool, ToolsError, load_tools
+from course.practice.tools import REAPPRAISAL, SOMATIC, Ladder, Opening, Tool, ToolsError, load_tools
 from tests.conftest import sign_in_as
 from tests.content.test_program import EXPOSURE, MAX_GRADE, plain_text
 
@@ -106,6 +106,7 @@ def test_program_offers_four_somatic_scripts_beyond_week_three(program: Catalog)
     assert tools.somatic.opening.module == "somatic-tracking"
     assert tools.somatic.opening.when == "after"
     assert tools.try_it.opening.module == "movement"
+    assert tools.try_it.ladder == Ladder("movement", "fear-ladder", "ladder", "movement", "fear")
     assert tools.try_it.opening.when == "with"
     minutes = {s.id: s.minutes for s in tools.somatic.scripts}
     assert minutes["short"] < minutes["flare"] < minutes["longer"]
@@ -157,6 +158,7 @@ def test_tool_file_problems_are_all_reported(tmp_path: Path, program: Catalog) -
         "    - {id: one, title: Two, minutes: 3, intro: Hi, script: ''}\n"
         "try-it:\n"
         "  references: [A source]\n"
+        "  ladder: {step: first/alarm}\n"
         "bogus: {}\n"
     )
     with pytest.raises(ToolsError) as caught:
@@ -170,6 +172,7 @@ def test_tool_file_problems_are_all_reported(tmp_path: Path, program: Catalog) -
         "the id 'one' is used twice",
         "'script' must be some text",
         "try-it: give exactly one of 'opens_after' or 'opens_with'",
+        "try-it ladder: must give step (module/step), field, text and rating",
         "bogus: unknown tool",
     ):
         assert expected in problems, problems
@@ -490,3 +493,26 @@ def test_a_pain_thought_is_answered_with_the_patients_own_evidence(
     listed = main_text(client.get("/practice").data.decode())
     assert "This means my back is damaged (believed 80%)" in listed
     assert "(then believed 50%)" in listed
+
+
+def test_try_it_offers_the_steps_of_the_patients_own_fear_ladder(
+    app: Flask, db: Session, make_patient: Callable[..., User], signed_in: Any, clock: FrozenClock
+) -> None:
+    patient = make_patient()
+    client = signed_in(patient)
+    open_week_two(app, db, patient, clock)
+    alarm = db.scalar(select(StepProgress).where(StepProgress.step_id == "alarm"))
+    assert alarm is not None
+    alarm.answers = {
+        "evidence": [{"what": "Bend to tie my shoes", "kind": "Moves"}, {"what": "Carry the shopping"}]
+    }
+    db.commit()
+    page = client.get("/practice/try-it").data.decode()
+    ladder = re.search(r'<section[^>]*aria-labelledby="ladder-heading".*?</section>', page, re.S)
+    assert ladder is not None
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', ladder.group(0)) == [
+        ("/practice/try-it?activity=Bend+to+tie+my+shoes", "Bend to tie my shoes"),
+        ("/practice/try-it?activity=Carry+the+shopping", "Carry the shopping"),
+    ]
+    chosen = client.get("/practice/try-it?activity=Carry+the+shopping").data.decode()
+    assert re.search(r'<input[^>]*name="activity"[^>]*value="Carry the shopping"', chosen)
