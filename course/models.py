@@ -632,3 +632,81 @@ class CaseloadEntry(Base):
     finished: Mapped[bool] = mapped_column(Boolean, default=False)
     inactive: Mapped[bool] = mapped_column(Boolean, default=False)
     signals: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+
+
+class PracticeLog(Base):
+    """A practice the patient did on their own, any day: a somatic tracking script, fear before and after."""
+
+    __tablename__ = "practice_logs"
+    __table_args__ = (
+        CheckConstraint("fear_before BETWEEN 0 AND 10", name="fear_before_range"),
+        CheckConstraint("fear_after BETWEEN 0 AND 10", name="fear_after_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    tool: Mapped[str] = mapped_column(String(40))
+    script_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)  # the patient's local day
+    fear_before: Mapped[int | None] = mapped_column(Integer, default=None)
+    fear_after: Mapped[int | None] = mapped_column(Integer, default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
+class TryIt(Base):
+    """A feared movement or activity tried as an experiment: the prediction first, then what happened.
+
+    On the pacing path the same row plans an activity within the patient's energy (`pacing`), never more.
+    """
+
+    __tablename__ = "try_its"
+    __table_args__ = (
+        CheckConstraint("predicted BETWEEN 0 AND 10", name="predicted_range"),
+        CheckConstraint("sure BETWEEN 0 AND 100", name="sure_range"),
+        CheckConstraint("actual BETWEEN 0 AND 10", name="actual_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pacing: Mapped[bool] = mapped_column(Boolean, default=False)
+    activity: Mapped[str] = mapped_column(Text)
+    prediction: Mapped[str] = mapped_column(Text)
+    predicted: Mapped[int] = mapped_column(Integer)
+    sure: Mapped[int | None] = mapped_column(Integer, default=None)
+    plan: Mapped[str | None] = mapped_column(Text, default=None)
+    outcome: Mapped[str | None] = mapped_column(Text, default=None)
+    actual: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    compared_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Reappraisal(Base):
+    """A pain thought caught and answered with the patient's own evidence, with how much they believed it."""
+
+    __tablename__ = "reappraisals"
+    __table_args__ = (
+        CheckConstraint("belief_before BETWEEN 0 AND 100", name="belief_before_range"),
+        CheckConstraint("belief_after BETWEEN 0 AND 100", name="belief_after_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    thought: Mapped[str] = mapped_column(Text)
+    belief_before: Mapped[int | None] = mapped_column(Integer, default=None)
+    answer: Mapped[str] = mapped_column(Text)
+    belief_after: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
+class BoosterAnswer(Base):
+    """A booster after the program: what helped, and what the patient will keep practising."""
+
+    __tablename__ = "booster_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    booster_id: Mapped[str] = mapped_column(String(40))
+    what_helped: Mapped[str] = mapped_column(Text)
+    practise: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)

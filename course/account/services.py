@@ -17,6 +17,7 @@ from ..csvfile import csv_text
 from ..erasure import erase_patient
 from ..journal.services import export_json, export_markdown, list_entries
 from ..models import CheckIn, Enrollment, MeasureResponse, Notification, StepProgress, User
+from ..practice.services import practice_export
 
 
 def export_archive(db: Session, patient: User, now: datetime) -> bytes:
@@ -96,6 +97,9 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         archive.writestr("course-answers.json", json.dumps(answers, ensure_ascii=False, indent=2))
         archive.writestr("questionnaires.json", json.dumps(scores, ensure_ascii=False, indent=2))
         archive.writestr("check-ins.csv", csv_text(table))
+        archive.writestr(
+            "practice.json", json.dumps(practice_export(db, patient), ensure_ascii=False, indent=2)
+        )
     return buffer.getvalue()
 
 

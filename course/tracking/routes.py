@@ -17,6 +17,8 @@ from ..evidence import statements
 from ..forms import EmptyForm, choices
 from ..habits import adopted_habit_ids, habit_weeks, set_habit
 from ..models import Role
+from ..practice.routes import after_checkin
+from ..practice.services import compared
 from ..templating import show_crisis_help
 from .blueprint import bp
 from .forms import CheckInForm
@@ -41,8 +43,9 @@ def _catalog() -> Catalog:
 @bp.route("/checkin/<day>", methods=["GET", "POST"])
 @role_required(Role.PATIENT)
 def checkin(day: str | None) -> Response | tuple[str, int]:
-    """Today's (or yesterday's) check-in; a second save updates it."""
-    current_enrollment()
+    """Today's (or yesterday's) check-in; a second save updates it. A high-pain day leads to answering a
+    pain thought, when that practice is open."""
+    enrollment = current_enrollment()
     db = get_db()
     now = clock.now()
     today = local_today(current_user, now)
@@ -88,7 +91,7 @@ def checkin(day: str | None) -> Response | tuple[str, int]:
             if saved.crisis:
                 show_crisis_help("words")
             flash("Check-in saved. Thank you." if saved.created else "Check-in updated.", "success")
-            return redirect(url_for("learn.home"))
+            return redirect(after_checkin(enrollment, saved.checkin.pain) or url_for("learn.home"))
     elif form.is_submitted():
         status = 422
     return render_template(
@@ -158,6 +161,7 @@ def evidence() -> str:
         periods=PERIODS,
         form=EmptyForm(),
         enrollment=enrollment,
+        experiments=compared(get_db(), current_user),
     )
 
 

@@ -18,7 +18,7 @@ from course.alerts import raise_alert
 from course.assets import fingerprinted
 from course.clock import FrozenClock
 from course.journal.services import create_entry, set_shared, soft_delete
-from course.models import User
+from course.models import TryIt, User
 from tests.conftest import FIXTURE_PROGRAM, sign_in_as
 
 # The fixture program's recorded guide, by its fingerprinted name.
@@ -164,6 +164,60 @@ TABLE = [
         "/evidence/add/sleep-pain",
         {**PATIENT_ONLY, "patient": 302, "other_patient": 302},
     ),
+    # Practice any day: the tools open with the weeks that teach them (locked for a new patient, 403).
+    Row("practice.index", "GET", "/practice", PATIENT_ONLY),
+    Row(
+        "practice.somatic",
+        "GET",
+        "/practice/somatic/short",
+        {**PATIENT_ONLY, "patient": 403, "other_patient": 403},
+    ),
+    Row(
+        "practice.somatic",
+        "POST",
+        "/practice/somatic/short",
+        {**PATIENT_ONLY, "patient": 403, "other_patient": 403},
+    ),
+    Row(
+        "practice.somatic",
+        "GET",
+        "/practice/somatic/no-such-script",
+        {**PATIENT_ONLY, "patient": 404, "other_patient": 404},
+    ),
+    Row("practice.try_it", "GET", "/practice/try-it", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}),
+    Row(
+        "practice.try_it", "POST", "/practice/try-it", {**PATIENT_ONLY, "patient": 403, "other_patient": 403}
+    ),
+    Row("practice.reappraise", "GET", "/practice/reappraise", PATIENT_ONLY),
+    Row(
+        "practice.reappraise",
+        "POST",
+        "/practice/reappraise",
+        {**PATIENT_ONLY, "patient": 422, "other_patient": 422},
+    ),
+    # Boosters open a month and three months after the last week is finished.
+    Row(
+        "practice.booster",
+        "GET",
+        "/practice/booster/month-1",
+        {**PATIENT_ONLY, "patient": 403, "other_patient": 403},
+    ),
+    Row(
+        "practice.booster",
+        "POST",
+        "/practice/booster/month-1",
+        {**PATIENT_ONLY, "patient": 403, "other_patient": 403},
+    ),
+    Row(
+        "practice.booster",
+        "GET",
+        "/practice/booster/no-such",
+        {**PATIENT_ONLY, "patient": 404, "other_patient": 404},
+    ),
+    # An experiment the patient wrote earlier can always be compared; an empty comparison is refused.
+    Row("practice.compare", "GET", "/practice/try-it/{try_it_id}", OWN_PATIENT_ONLY),
+    Row("practice.compare", "POST", "/practice/try-it/{try_it_id}", {**OWN_PATIENT_ONLY, "patient": 422}),
+    Row("practice.patient_logs", "GET", "/practice/patients/{patient_id}", OWN_THERAPIST_ONLY),
     Row("assess.screening", "GET", "/screening", PATIENT_ONLY),  # already screened: a thank-you page
     Row("assess.screening", "POST", "/screening", PATIENT_ONLY),
     Row("assess.measures", "GET", "/measures", PATIENT_ONLY),
@@ -337,7 +391,11 @@ def test_access_table(
     db.commit()
     alert = raise_alert(db, patient.enrollment, "crisis", now=clock(), details={"source": "journal"})
     db.commit()
+    try_it = TryIt(patient_id=patient.id, activity="A walk", prediction="It will hurt", predicted=8)
+    db.add(try_it)
+    db.commit()
     entries = {
+        "try_it_id": try_it.id,
         "entry_id": shared.id,
         "private_entry_id": private.id,
         "deleted_entry_id": deleted.id,

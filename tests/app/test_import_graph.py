@@ -26,6 +26,7 @@ INSIDE_FUNCTIONS: dict[tuple[str, str], str] = {
     ("course", "course.journal"): _FACTORY,
     ("course", "course.learn"): _FACTORY,
     ("course", "course.site"): _FACTORY,
+    ("course", "course.practice"): _FACTORY,
     ("course", "course.notify"): _FACTORY,
     ("course", "course.templating"): _FACTORY,
     ("course", "course.tracking"): _FACTORY,

@@ -484,6 +484,65 @@ SAMPLES: list[Sample] = [
         "audit_events",
         {"id": 2, "at": at(27), "actor_id": ADMIN, "patient_id": 40, "action": "erase_patient", "detail": {}},
     ),
+    # 0013: practice any day (somatic tracking logs, "try it" experiments).
+    Sample(
+        "0013",
+        "practice_logs",
+        {
+            "id": 1,
+            "patient_id": PATIENT,
+            "tool": "somatic-tracking",
+            "script_id": "short",
+            "day": date(2026, 1, 20),
+            "fear_before": 6,
+            "fear_after": 3,
+            "note": "Calmer – ça va",
+            "created_at": at(20),
+        },
+    ),
+    Sample(
+        "0013",
+        "try_its",
+        {
+            "id": 1,
+            "patient_id": PATIENT,
+            "pacing": False,
+            "activity": "Bend to tie my shoes",
+            "prediction": "My back will lock",
+            "predicted": 8,
+            "sure": 70,
+            "plan": None,
+            "outcome": "It was stiff, then fine",
+            "actual": 4,
+            "created_at": at(21),
+            "compared_at": at(22),
+        },
+    ),
+    Sample(
+        "0013",
+        "reappraisals",
+        {
+            "id": 1,
+            "patient_id": PATIENT,
+            "thought": "This means my back is damaged",
+            "belief_before": 80,
+            "answer": "My pain moved sides last week; damage does not move",
+            "belief_after": 40,
+            "created_at": at(23),
+        },
+    ),
+    Sample(
+        "0013",
+        "booster_answers",
+        {
+            "id": 1,
+            "patient_id": PATIENT,
+            "booster_id": "month-1",
+            "what_helped": "Somatic tracking after breakfast",
+            "practise": None,
+            "created_at": at(24),
+        },
+    ),
 ]
 
 

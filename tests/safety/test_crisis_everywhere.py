@@ -25,7 +25,7 @@ from course import extensions
 from course.clock import FrozenClock
 from course.content.model import FREE_TEXT_KINDS, Catalog
 from course.journal.services import create_entry
-from course.models import Alert, Enrollment, StepProgress, StepStatus, User
+from course.models import Alert, Enrollment, StepProgress, StepStatus, TryIt, User
 from course.safety import RED_FLAGS, TIERS
 from course.steps.kinds.exercise import Exercise
 from course.steps.registry import KINDS
@@ -37,7 +37,16 @@ PROGRAM = Path(__file__).parent.parent.parent / "modules"
 EMERGENCY = "000-TEST"
 CRISIS_LINE = "Call the Test Crisis Line on 13 11 14, any hour."
 # The patient forms with free text, and the one service each calls (a new form must join this list).
-WATCHED = {"learn.step", "tracking.checkin", "journal.new", "journal.edit"}
+WATCHED = {
+    "learn.step",
+    "tracking.checkin",
+    "journal.new",
+    "journal.edit",
+    "practice.somatic",
+    "practice.try_it",
+    "practice.reappraise",
+    "practice.booster",
+}
 
 
 def crisis_sentence(where: str) -> str:
@@ -245,6 +254,66 @@ def test_checkin_notes_raise_the_alert(
     (alert,) = alerts(db)
     assert alert.details == {"source": "check-in", "where": f"a check-in note ({when})", "day": str(when)}
     assert "dead" not in json.dumps(alert.details)
+
+
+@pytest.mark.parametrize("pem", [False, True])
+def test_every_free_text_field_of_the_practice_tools_raises_the_alert(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_patient: Callable[..., User],
+    therapist: User,
+    clock: FrozenClock,
+    pem: bool,
+) -> None:
+    """The somatic tracking log, a "try it" prediction (or paced plan) and its comparison, a pain thought and
+    its answer: each free-text field found on the page, alone, raises the alert and shows the panel first."""
+    catalog: Catalog = extensions.catalog(app)
+    patient = patient_with_everything_open(db, make_patient, therapist, catalog, clock(), pem=pem)
+    sign_in(client, patient)
+    script = app.extensions["course.practice"].somatic.scripts[0].id
+    pages = [f"/practice/somatic/{script}", "/practice/try-it", "/practice/reappraise"]
+    required = {
+        "activity": "A walk",
+        "prediction": "It will hurt",
+        "plan": "Half",
+        "thought": "I",
+        "answer": "No",
+    }
+    numbers = {"predicted": "5", "actual": "3", "fear_before": "4"}
+    for url in pages:
+        (form,) = post_forms_with_free_text(client.get(url).data.decode())
+        for name in form.free_text:
+            data = {
+                **numbers,
+                **{n: required.get(n, "") for n in form.free_text},
+                name: crisis_sentence(name),
+            }
+            page = client.post(url, data={**data, "submission_key": f"{url}-{name}"}, follow_redirects=True)
+            assert_crisis_panel_first(page.data.decode())
+    clock.advance(days=30)  # the first booster opens a month after the last week
+    sign_in(client, patient)
+    url = "/practice/booster/month-1"
+    (form,) = post_forms_with_free_text(client.get(url).data.decode())
+    assert form.free_text == ["what_helped", "practise"]
+    for name in form.free_text:
+        data = {"what_helped": "Tracking", name: crisis_sentence(f"booster {name}"), "submission_key": name}
+        assert_crisis_panel_first(client.post(url, data=data, follow_redirects=True).data.decode())
+    row = db.scalars(select(TryIt).where(TryIt.patient_id == patient.id)).first()
+    assert row is not None
+    url = f"/practice/try-it/{row.id}"
+    (form,) = post_forms_with_free_text(client.get(url).data.decode())
+    assert form.free_text == ["outcome"]
+    page = client.post(
+        url, data={"outcome": crisis_sentence("outcome"), "actual": "3"}, follow_redirects=True
+    )
+    assert_crisis_panel_first(page.data.decode())
+    found = alerts(db)
+    # The note; activity, prediction and plan; the thought and its answer; the booster's two; what happened.
+    assert len(found) == 1 + 3 + 2 + 2 + 1
+    assert {a.details["source"] for a in found} == {"practice"}
+    for alert in found:
+        assert_no_words_in(alert, "crisis")
 
 
 def test_journal_new_and_edit_raise_the_alert(

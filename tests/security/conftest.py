@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from course.alerts import raise_alert
 from course.clock import FrozenClock
 from course.journal.services import create_entry, set_shared
-from course.models import User
+from course.models import TryIt, User
 
 
 @pytest.fixture
@@ -31,6 +31,8 @@ def world(
     deleted = create_entry(db, patient, "Deleted", now=clock()).entry
     deleted.deleted_at = clock()
     alert = raise_alert(db, patient.enrollment, "crisis", now=clock(), details={})  # type: ignore[arg-type]
+    try_it = TryIt(patient_id=patient.id, activity="A walk", prediction="It will hurt", predicted=8)
+    db.add(try_it)
     db.commit()
     people = {
         "patient": patient,
@@ -46,5 +48,6 @@ def world(
         "private_entry_id": private.id,
         "deleted_entry_id": deleted.id,
         "alert_id": alert.id,
+        "try_it_id": try_it.id,
     }
     return {"people": people, "ids": ids}

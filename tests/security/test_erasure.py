@@ -16,11 +16,15 @@ from sqlalchemy.orm import Session
 from course.db import Base
 from course.models import (
     AuditEvent,
+    BoosterAnswer,
     DeletionLogEntry,
     Invite,
     Notification,
     PendingSubmission,
+    PracticeLog,
+    Reappraisal,
     SentMessage,
+    TryIt,
     User,
 )
 from tests.app.test_invites import join_and_confirm
@@ -120,6 +124,16 @@ def test_deletion_leaves_no_name_email_or_words_anywhere(
     staff.post(f"{base}/journal/{entry_id}/comment", data={"text": f"About {WORDS}"})
     staff.post(f"{base}/note", data={"text": f"{NAME} said {WORDS}"})
     db.add(PendingSubmission(token_hash="x" * 64, kind="form", data={"t": WORDS}, user_hint=patient_id))
+    # The any-day tools (their views are tested in tests/practice): a practice note and an experiment.
+    day = clock().date()
+    db.add(
+        PracticeLog(patient_id=patient_id, tool="somatic-tracking", script_id="short", day=day, note=WORDS)
+    )
+    db.add(
+        TryIt(patient_id=patient_id, activity=WORDS, prediction=WORDS, predicted=8, outcome=WORDS, actual=4)
+    )
+    db.add(Reappraisal(patient_id=patient_id, thought=WORDS, answer=WORDS))
+    db.add(BoosterAnswer(patient_id=patient_id, booster_id="month-1", what_helped=WORDS, practise=WORDS))
     db.commit()
     assert runner.invoke(args=["send-notifications"]).exit_code == 0
     assert db.scalar(select(Notification).where(Notification.patient_id == patient_id)) is not None

@@ -145,6 +145,10 @@ def found(app: Flask, db: Session, world: dict[str, Any], clock: FrozenClock) ->
         "clinic.invites",
         "admin.new_therapist",
         "auth.join",
+        "practice.somatic",
+        "practice.try_it",
+        "practice.compare",
+        "practice.reappraise",
     } <= endpoints, sorted(endpoints)
     return forms
 
