@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
-import pytest
-
-from course.content.loader import ContentError, load_catalog
+from course.content.loader import load_catalog
 from course.steps.kinds.exercise import Exercise
 from course.steps.kinds.habit import HabitStep
 from course.steps.kinds.lesson import Lesson
+from tests.content.conftest import FIXTURE, edit, problems
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"
 REAL_PROGRAM = Path(__file__).parent.parent.parent / "modules"
-
-
-@pytest.fixture
-def program(tmp_path: Path) -> Path:
-    """A writable copy of the fixture program."""
-    target = tmp_path / "modules"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-def problems(root: Path) -> list[str]:
-    with pytest.raises(ContentError) as caught:
-        load_catalog(root)
-    return [str(p) for p in caught.value.problems]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"fixture text {old!r} not found in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_load_fixture_program_builds_catalog(program: Path) -> None:

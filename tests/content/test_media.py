@@ -13,32 +13,12 @@ from pathlib import Path
 import pytest
 
 from course.assets import fingerprinted
-from course.content.loader import ContentError, load_catalog
+from course.content.loader import load_catalog
 from course.content.media import audio_type
+from tests.content.conftest import edit, problems
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"
 REAL_PROGRAM = Path(__file__).parent.parent.parent / "modules"
 PROJECT = Path(__file__).parent.parent.parent
-
-
-@pytest.fixture
-def program(tmp_path: Path) -> Path:
-    """A writable copy of the fixture program (its intro lesson and its practice have a guide)."""
-    target = tmp_path / "modules"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-def problems(root: Path) -> list[str]:
-    with pytest.raises(ContentError) as caught:
-        load_catalog(root)
-    return [str(p) for p in caught.value.problems]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"fixture text {old!r} not found in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 @pytest.mark.parametrize(

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from html import unescape
 from pathlib import Path
 
-import pytest
-
 from course.content.includes import expand_includes, red_flags_markdown
-from course.content.loader import ContentError, load_catalog
+from course.content.loader import load_catalog
 from course.safety import RED_FLAGS, TIERS, flags_in
 from course.steps.kinds.exercise import Exercise
 from course.steps.kinds.lesson import Lesson
-
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "program"
-
-
-@pytest.fixture
-def program(tmp_path: Path) -> Path:
-    """A writable copy of the fixture program."""
-    target = tmp_path / "modules"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-def problems(root: Path) -> list[str]:
-    with pytest.raises(ContentError) as caught:
-        load_catalog(root)
-    return [str(p) for p in caught.value.problems]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"fixture text {old!r} not found in {path}"
-    path.write_text(text.replace(old, new, 1))
+from tests.content.conftest import edit, problems
 
 
 def test_red_flag_include_puts_every_sign_of_every_tier_in_the_lesson(program: Path) -> None:
