@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
                     _write_kept(db)
                 elif _has_writes(db):
                     db.commit()
-                # else: nothing to commit, and closing costs less than SQLAlchemy's commit (2% of a page)
+                # else: nothing to commit, and closing costs less than SQLAlchemy's commit
             finally:
                 db.close()
         return response

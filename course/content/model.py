@@ -116,6 +116,9 @@ class Step(ABC):
     type: ClassVar[str]
     # Its keys in the content beyond id, type, title and path (True: required).
     KEYS: ClassVar[Mapping[str, bool]]
+    # Where "Save and continue" leads when the step is finished: None for the next step, or an anchor on
+    # the step's own page (a check shows what each answer means).
+    SHOW_AFTER_FINISHING: ClassVar[str | None] = None
 
     @classmethod
     @abstractmethod
@@ -151,6 +154,10 @@ class Step(ABC):
     @abstractmethod
     def example_answers(self) -> dict[str, Any]:
         """Plausible complete answers (demo patients; tests that fill every step)."""
+
+    def habit_adopted(self, answers: Mapping[str, Any]) -> str | None:
+        """The id of the daily habit these answers adopt when the step is finished; None for most kinds."""
+        return None
 
     def transcript(self) -> str:
         """The text a recorded guide of this step reads (its own words); empty for kinds without one."""

@@ -19,7 +19,6 @@ from ..db import get_db
 from ..models import Role
 from ..pacing import ModuleState, ProgramState
 from ..steps.fields import field_name
-from ..steps.kinds.check import Check
 from ..steps.kinds.journal import JournalStep
 from ..templating import show_crisis_help, user_zone
 from .blueprint import bp
@@ -155,8 +154,8 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
                 show_crisis_help("words")
             if saved_step.switched_to_pacing:
                 return _switched_to_pacing(module)
-            if isinstance(step, Check):
-                return redirect(url_for(".step", slug=slug, step_id=step_id, _anchor="feedback"))
+            if anchor := step.SHOW_AFTER_FINISHING:
+                return redirect(url_for(".step", slug=slug, step_id=step_id, _anchor=anchor))
             return redirect(_after(module, steps, step))
         else:
             status = 422

@@ -43,7 +43,6 @@ from ..models import (
 from ..pacing import OverrideEvent, OverrideKindName, ProgramState, program_state
 from ..safety_watch import WrittenIn, report_pem, watch_words
 from ..schema import UTCDateTime
-from ..steps.kinds.habit import HabitStep
 from ..steps.kinds.journal import JournalStep
 
 
@@ -362,8 +361,8 @@ def save_step(
     for spec in step.pem_fields:
         if isinstance(answers.get(spec.id), str):
             switched = report_pem(db, enrollment, answers[spec.id], written_in, now) or switched
-    if isinstance(step, HabitStep) and step.habit is not None and complete and answers.get("adopt"):
-        set_habit(db, enrollment.patient, step.habit.id, True, now)
+    if complete and (habit_id := step.habit_adopted(answers)) is not None:
+        set_habit(db, enrollment.patient, habit_id, True, now)
     progress.answers = answers
     progress.updated_at = now
     touch(enrollment, now)

@@ -11,7 +11,7 @@ from ..config import ConfigError
 # Importing the views registers them on bp.
 from . import routes  # noqa: F401
 from .blueprint import bp
-from .tools import ToolsError, load_tools
+from .tools import ToolsError, install, load_tools
 
 
 def init_app(app: Flask) -> None:
@@ -22,5 +22,5 @@ def init_app(app: Flask) -> None:
     except ToolsError as exc:
         problems = "\n".join(exc.problems)
         raise ConfigError(f"the practice tools in {root} have problems:\n{problems}") from None
-    app.extensions["course.practice"] = tools
+    install(app, tools)
     app.register_blueprint(bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -43,12 +43,7 @@ from .services import (
     start_try_it,
     try_its,
 )
-from .tools import HIGH_PAIN, REAPPRAISAL, SOMATIC, TRY_IT, Tool, Tools
-
-
-def _tools() -> Tools:
-    tools: Tools = current_app.extensions["course.practice"]
-    return tools
+from .tools import HIGH_PAIN, REAPPRAISAL, SOMATIC, TRY_IT, Tool, installed
 
 
 class Offer(NamedTuple):
@@ -62,7 +57,7 @@ class Offer(NamedTuple):
 @bp.app_template_global()
 def practice_offers(state: ProgramState, enrollment: Enrollment) -> list[Offer]:
     """The tools open for the patient, as the home page offers them ("Practise now")."""
-    tools = _tools()
+    tools = installed()
     open_ids = tools.open_ids(state)
     offers = []
     if tools.boosters is not None:
@@ -96,7 +91,7 @@ def practice_offers(state: ProgramState, enrollment: Enrollment) -> list[Offer]:
 
 def after_checkin(enrollment: Enrollment, pain: int) -> str | None:
     """Where a check-in leads on a high-pain day: the reappraisal practice, when it is open; else None."""
-    tool = _tools().reappraisal
+    tool = installed().reappraisal
     if tool is None or pain < HIGH_PAIN:
         return None
     state = program_for(get_db(), enrollment, extensions.catalog(), clock.now())
@@ -123,7 +118,7 @@ def _locked(tool: Tool, what: str) -> tuple[str, int]:
 def index() -> str:
     """The practice page: the scripts, the patient's practice log, and their experiments."""
     enrollment, state = _state()
-    tools = _tools()
+    tools = installed()
     db = get_db()
     return render_template(
         "practice/index.html",
@@ -142,7 +137,7 @@ def index() -> str:
 @role_required(Role.PATIENT)
 def somatic(script_id: str) -> Response | str | tuple[str, int]:
     """One somatic tracking script, with fear before and after, logged when saved."""
-    tool = _tools().somatic
+    tool = installed().somatic
     script = tool.script(script_id) if tool else None
     if tool is None or script is None:
         abort(404)
@@ -169,7 +164,7 @@ def somatic(script_id: str) -> Response | str | tuple[str, int]:
 @role_required(Role.PATIENT)
 def try_it() -> Response | str | tuple[str, int]:
     """Before an activity: the prediction (or, on the pacing path, the plan within the patient's energy)."""
-    tool = _tools().try_it
+    tool = installed().try_it
     if tool is None:
         abort(404)
     enrollment, state = _state()
@@ -202,7 +197,7 @@ def try_it() -> Response | str | tuple[str, int]:
 @role_required(Role.PATIENT)
 def reappraise() -> Response | str | tuple[str, int]:
     """Catch a pain thought and answer it with the patient's own evidence."""
-    tool = _tools().reappraisal
+    tool = installed().reappraisal
     if tool is None:
         abort(404)
     enrollment, state = _state()
@@ -233,7 +228,7 @@ def reappraise() -> Response | str | tuple[str, int]:
 @role_required(Role.PATIENT)
 def booster(booster_id: str) -> Response | str | tuple[str, int]:
     """A booster after the program: what helped, what to practise, the flare plan again, the follow-ups."""
-    boosters = _tools().boosters
+    boosters = installed().boosters
     found = boosters.booster(booster_id) if boosters else None
     if boosters is None or found is None:
         abort(404)
@@ -313,7 +308,7 @@ def patient_logs(patient_id: int) -> str:
     return render_template(
         "practice/patient.html",
         patient=patient,
-        tools=_tools(),
+        tools=installed(),
         logs=practice_logs(db, patient),
         experiments=try_its(db, patient),
         answered=reappraisals(db, patient),

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from flask import Flask, current_app
 
 from ..content.model import Catalog
 from ..content.render import StepLinker, iter_links, render_markdown, split_step_link
@@ -360,4 +361,18 @@ def load_tools(root: Path | str, catalog: Catalog, step_url: StepLinker) -> Tool
     tools = reader.tools(raw)
     if reader.problems:
         raise ToolsError(reader.problems)
+    return tools
+
+
+_KEY = "course.practice"
+
+
+def install(app: Flask, tools: Tools) -> None:
+    """Keep the loaded tools on the app (practice.init_app, once)."""
+    app.extensions[_KEY] = tools
+
+
+def installed(app: Flask | None = None) -> Tools:
+    """The practice tools loaded at start-up, for `app` or the current app."""
+    tools: Tools = (app or current_app).extensions[_KEY]
     return tools

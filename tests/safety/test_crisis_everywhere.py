@@ -26,6 +26,7 @@ from course.clock import FrozenClock
 from course.content.model import FREE_TEXT_KINDS, Catalog
 from course.journal.services import create_entry
 from course.models import Alert, Enrollment, StepProgress, StepStatus, TryIt, User
+from course.practice.tools import installed
 from course.safety import RED_FLAGS, TIERS
 from course.steps.kinds.exercise import Exercise
 from course.steps.registry import KINDS
@@ -271,7 +272,7 @@ def test_every_free_text_field_of_the_practice_tools_raises_the_alert(
     catalog: Catalog = extensions.catalog(app)
     patient = patient_with_everything_open(db, make_patient, therapist, catalog, clock(), pem=pem)
     sign_in(client, patient)
-    script = app.extensions["course.practice"].somatic.scripts[0].id
+    script = installed(app).somatic.scripts[0].id
     pages = [f"/practice/somatic/{script}", "/practice/try-it", "/practice/reappraise"]
     required = {
         "activity": "A walk",

@@ -37,6 +37,7 @@ class Check(Step):
 
     type: ClassVar[str] = "check"
     KEYS: ClassVar[Mapping[str, bool]] = {"body": False, "questions": True}
+    SHOW_AFTER_FINISHING: ClassVar[str | None] = "feedback"
 
     questions: tuple[Question, ...] = ()
 

@@ -68,6 +68,10 @@ class HabitStep(Step):
         name = self.habit.name if self.habit is not None else self.title
         return (Answer(name, "adopted" if answers.get("adopt") else "not now"),)
 
+    def habit_adopted(self, answers: Mapping[str, Any]) -> str | None:
+        """Its habit, when the patient chose to try it."""
+        return self.habit.id if self.habit is not None and answers.get("adopt") else None
+
     def example_answers(self) -> dict[str, Any]:
         """Adopted."""
         return {"adopt": True}
