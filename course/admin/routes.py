@@ -96,6 +96,15 @@ def set_therapist_active(user_id: int, action: str) -> BaseResponse:
         try:
             deactivate_therapist(db, user, clock.now())
         except HandoverError as exc:
+            record(
+                db,
+                current_user,
+                None,
+                "deactivate_therapist_refused",
+                now=clock.now(),
+                therapist_id=user.id,
+                reason=str(exc),
+            )
             flash(str(exc), "info")
             return redirect(url_for(".handover", user_id=user.id))
         record(db, current_user, None, "deactivate_therapist", now=clock.now(), therapist_id=user.id)
@@ -293,6 +302,7 @@ def complete_deletion(user_id: int) -> BaseResponse:
                 outbox=outbox_path(),
             )
         except ValueError as exc:
+            record(db, current_user, patient.id, "delete_patient_refused", now=clock.now(), reason=str(exc))
             flash(str(exc), "error")
         else:
             flash("The patient's data is deleted. The audit trail records that this happened.", "success")

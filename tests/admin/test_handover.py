@@ -46,6 +46,10 @@ def test_therapist_with_patients_is_deactivated_only_through_the_handover(
     assert refused.headers["Location"] == f"/admin/therapists/{ids['leaving']}/handover"
     db.expire_all()
     assert leaving.active
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "deactivate_therapist_refused"))
+    assert event is not None
+    assert event.detail["therapist_id"] == ids["leaving"]
+    assert "patients" in event.detail["reason"]
     page = admin.get(refused.headers["Location"]).data.decode()
     assert "follows 2 patients" in page
     assert "Dr Next" in page

@@ -66,6 +66,12 @@ def test_deletion_waits_for_grace_then_removes_everything_but_the_fact(
     assert "Waiting" in admin.get("/admin/deletions").data.decode()
     admin.post(f"/admin/deletions/{patient_id}")
     assert db.get(User, patient_id) is not None  # too early: nothing deleted
+    refused = db.scalar(select(AuditEvent).where(AuditEvent.action == "delete_patient_refused"))
+    assert refused is not None  # the trail keeps the refused attempt, and why
+    assert (refused.patient_id, refused.detail["reason"]) == (
+        patient_id,
+        "This deletion cannot be completed yet.",
+    )
     clock.advance(days=14, minutes=1)
     with admin.session_transaction() as session:
         session.pop("_seen", None)
