@@ -16,6 +16,7 @@ from course.demo import demo_answers
 from course.learn.services import save_step
 from course.models import Enrollment, StepProgress, StepStatus, User
 from tests.browser.support import Audit, LiveServer, sign_in
+from tests.browser.test_listening import STUB_SPEECH, spoken
 
 pytestmark = pytest.mark.browser
 
@@ -154,3 +155,22 @@ def test_without_javascript_the_guide_plays_and_the_button_marks_it(
     page.get_by_role("button", name="I have done this practice").click()
     page.wait_for_load_state()
     assert status_of(server, patient) == StepStatus.COMPLETE
+
+
+def test_listen_pauses_a_playing_guide(
+    server: LiveServer, open_page: Callable[..., Page], patient: User
+) -> None:
+    """One voice at a time: starting "Listen" on a page whose recorded guide is playing pauses the guide."""
+    at_the_practice(server, patient)
+    page = open_page()
+    page.add_init_script(STUB_SPEECH)
+    sign_in(page, server, patient.email)
+    page.goto(f"{server.url}/learn/{MODULE}/{STEP}")
+    page.locator("audio.guide-audio").focus()
+    page.keyboard.press("Space")
+    wait_until(page, "document.querySelector('audio.guide-audio').currentTime > 0.2")
+    assert not page.evaluate("document.querySelector('audio.guide-audio').paused")
+
+    page.get_by_role("button", name="Listen", exact=True).click()
+    wait_until(page, "document.querySelector('audio.guide-audio').paused")
+    assert spoken(page)[-1]["text"] == page.get_by_role("heading", level=1).inner_text()
