@@ -25,6 +25,7 @@ from tests.conftest import FIXTURE_PROGRAM
 from tests.pacing.test_program_reading import reference_state
 
 DAYS_AGO_ADDED = 5
+PROGRAM = Path(__file__).parent.parent.parent / "modules"
 
 
 @pytest.fixture
@@ -217,3 +218,38 @@ def test_the_page_statement_gives_the_policy_what_each_steps_own_time_gives(
         assert step_page_facts(db, enrollment, catalog, "first", "values", now)[0] == expected, (
             f"trial {trial}"
         )
+
+
+@pytest.fixture
+def real_program(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config["COURSE_CONTENT_DIR"] = str(PROGRAM)
+    return app_config
+
+
+def test_in_the_program_weeks_1_and_2_finished_before_the_values_step_keep_week_3_open(
+    real_program: dict[str, Any],
+    app: Flask,
+    db: Session,
+    make_patient: Callable[..., User],
+    clock: FrozenClock,
+) -> None:
+    """The real program: the values step added to week 2 does not hold week 3 for a patient who finished
+    weeks 1 and 2 before its date (the test clock is months before it)."""
+    catalog = extensions.catalog(app)
+    step = catalog.module("evidence").step("what-matters")  # type: ignore[union-attr]
+    assert step is not None
+    assert step.added is not None
+    assert clock().date() < step.added
+    now = clock()
+    patient = make_patient(started_at=now - timedelta(days=30))
+    enrollment = patient.enrollment
+    assert enrollment is not None
+    outline = dict(catalog.outline("standard"))
+    finish(db, enrollment, {"alarm-system": outline["alarm-system"]}, now - timedelta(days=29))
+    old_week_two = tuple(s for s in outline["evidence"] if s != "what-matters")
+    finish(db, enrollment, {"evidence": old_week_two}, now - timedelta(days=22))
+    state = program_for(db, enrollment, catalog, now)
+    assert state == reference_state(db, enrollment, catalog, now)
+    assert [m.status for m in state.modules[:3]] == ["done", "done", "open"]
+    assert state.module("evidence").new_steps == ("what-matters",)  # type: ignore[union-attr]
+    assert state.current == ("somatic-tracking", outline["somatic-tracking"][0])
