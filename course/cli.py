@@ -20,7 +20,7 @@ from .db import Base, dispose, get_db, get_engine
 from .enrollment import JOIN_CONFIRM_HOURS, purge_expired_joins
 from .erasure import Deletion, read_log, reapply
 from .keeping import purge_kept
-from .learn.services import orphaned_progress
+from .learn.services import held_back_by_added, orphaned_progress
 from .mail import outbox_path
 from .models import Role, User
 
@@ -111,6 +111,7 @@ def register_cli(app: Flask) -> None:
             clock.now(),
             extensions.measures(),
             extensions.schedule(),
+            current_app.extensions.get("course.practice"),
         )
         db.commit()
         click.echo(f"Demo data ready ({created} new accounts). All demo passwords are 'demo-password'.")
@@ -249,6 +250,13 @@ def register_cli(app: Flask) -> None:
             click.echo(
                 f"warning: {patients} patient(s) have progress on step '{step}' of module '{module}', "
                 "which the program no longer has. Restore the id or migrate the progress.",
+                err=True,
+            )
+        for module, step, patients in held_back_by_added(get_db(), catalog, clock.now()):
+            click.echo(
+                f"warning: step '{step}' of module '{module}' now holds {patients} patient(s) who had gone "
+                "on to a later week: its 'added' date is earlier than the day it reached them. Set 'added' "
+                "to that day.",
                 err=True,
             )
 

@@ -24,7 +24,9 @@ from .enrollment import enroll, record_override
 from .journal.services import add_comment, create_entry, set_shared
 from .learn.services import program_for, save_step
 from .measures import Measure, Schedule, occurrences
-from .models import CheckIn, Enrollment, OverrideKind, Role, User
+from .models import CheckIn, Enrollment, OverrideKind, Role, TryIt, User
+from .practice.services import compare_try_it, log_practice, log_reappraisal, start_try_it
+from .practice.tools import REAPPRAISAL, SOMATIC, TRY_IT, Tools
 from .steps.kinds.check import Check
 from .steps.kinds.exercise import Exercise
 from .steps.kinds.habit import HabitStep
@@ -90,8 +92,10 @@ def load_demo(
     now: datetime,
     measures: dict[str, Measure] | None = None,
     schedule: Schedule | None = None,
+    tools: Tools | None = None,
 ) -> int:
-    """Create the demo accounts that are missing; returns how many were created."""
+    """Create the demo accounts that are missing; returns how many were created. With the program's any-day
+    tools, those open to each patient have a few logged uses too."""
     created = 0
     _, new = _account(db, "admin@example.org", "Clinic Admin", Role.ADMIN, now - timedelta(days=90))
     created += new
@@ -115,6 +119,8 @@ def load_demo(
         _work_through(db, enrollment, catalog, spec, now)
         _check_ins(db, patient, spec, now)
         _journal(db, patient, spec, therapists[spec.therapist], now)
+        if tools is not None:
+            _practice(db, enrollment, catalog, tools, spec, now)
         if measures and schedule:
             _measures(db, enrollment, spec, measures, schedule, now)
         if spec.paused:
@@ -138,7 +144,10 @@ def _work_through(
     moment = enrollment.started_at + timedelta(hours=1)
     for _ in range(spec.steps):
         state = program_for(db, enrollment, catalog, cutoff)
-        current = state.current
+        # A step added to a week after they had finished it (`added:`) is only offered; the demo's people
+        # come back and do it.
+        offered = next(((m.slug, step) for m in state.modules for step in m.new_steps), None)
+        current = offered or state.current
         if current is None:
             return
         slug, step_id = current
@@ -330,6 +339,143 @@ def _journal(db: Session, patient: User, spec: DemoPatient, therapist: User, now
             written + timedelta(hours=20),
         )
     create_entry(db, patient, second, now=now - timedelta(days=1, hours=5))
+
+
+# What the demo people wrote with the any-day tools (course/practice/), by person as in demo_answers.yaml:
+# a somatic tracking note, a pain thought answered from their own evidence (belief before and after, 0-100),
+# and "try it" experiments (the activity, the prediction and its 0-10 rating, what happened and its rating).
+PRACTICE_NOTES = (
+    "Warmth in my lower back. It felt less sharp when I stayed curious about it.",
+    "Aching in my shoulders. I told myself it was the alarm, and my breathing slowed.",
+    "Tight neck. It shifted to a tingle, then faded a bit.",
+    "Knee buzzing after a shift. Noticed it without rushing to stretch it.",
+    "Hip sore from lifting boxes. Fear went down once I named it as a sensation.",
+    "Pressure at my temples. It softened while I watched it.",
+    "Ankle tense after seeing a runner. It settled after a couple of minutes.",
+)
+REAPPRAISALS = (
+    (
+        "If I bend to weed, my back will give out.",
+        "My log says the same weeding was fine on a calm, rested day. Stress and sleep turn it up.",
+        80,
+        45,
+    ),
+    (
+        "This pain everywhere means something is getting worse.",
+        "It moves around and eases when I'm busy with the kids. That fits a loud alarm, not damage.",
+        70,
+        40,
+    ),
+    (
+        "Driving will hurt my neck again.",
+        "My scan was clear, and the pain starts before I even drive. The car is a trigger, not an injury.",
+        85,
+        50,
+    ),
+    (
+        "My knee is wearing out.",
+        "It is quieter on my days off. Wear and tear would not take the weekend off.",
+        75,
+        40,
+    ),
+    (
+        "Lifting will wreck my hip for good.",
+        "I packed half the kitchen in short bursts and felt sore, not broken. It settled by morning.",
+        70,
+        35,
+    ),
+    (
+        "These headaches mean something is wrong in my head.",
+        "They come on the days I skip lunch and clench my jaw. They ease when I step away.",
+        65,
+        30,
+    ),
+    (
+        "Running will break my ankle again.",
+        "The sprain healed long ago. The fear comes when I see runners, even when I'm sitting still.",
+        80,
+        55,
+    ),
+)
+TRY_ITS = (
+    (
+        (
+            "Weed the front bed for 15 minutes",
+            "My back will lock up tonight.",
+            8,
+            "A bit stiff, then fine by dinner.",
+            4,
+        ),
+        (
+            "Carry the shopping in from the car",
+            "Sharp pain when I lift the bags.",
+            7,
+            "Heavy, but it didn't hurt much.",
+            3,
+        ),
+    ),
+    (
+        (
+            "Stand through the school assembly",
+            "My legs will ache all evening.",
+            7,
+            "Tired legs, but I enjoyed it.",
+            4,
+        ),
+        (
+            "Ride bikes with the kids to the park",
+            "I'll pay for it for two days.",
+            8,
+            "Achy that night, okay next day.",
+            3,
+        ),
+    ),
+    (
+        (
+            "Drive to my daughter's house",
+            "My neck will seize up on the motorway.",
+            8,
+            "Tight for a mile, then eased.",
+            3,
+        ),
+        ("Lift my grandson onto the swing", "It will hurt my shoulder.", 6, "No real pain at all.", 1),
+    ),
+)
+
+
+def _practice(
+    db: Session, enrollment: Enrollment, catalog: Catalog, tools: Tools, spec: DemoPatient, now: datetime
+) -> None:
+    """A few uses of each tool open to the patient: somatic tracking logs (fear before and after), pain
+    thoughts answered from their evidence, and "try it" experiments compared with what they predicted, so
+    the evidence page and the therapist's view have something to show."""
+    patient = enrollment.patient
+    cutoff = now - timedelta(days=spec.quiet_days, hours=2)
+    open_ids = tools.open_ids(program_for(db, enrollment, catalog, cutoff))
+    rng = _rng("practice", spec.number)
+    if SOMATIC in open_ids and tools.somatic is not None and tools.somatic.scripts:
+        for n, script in enumerate(tools.somatic.scripts[:3]):
+            before = rng.randint(5, 8)
+            at = cutoff - timedelta(days=2 * n + 1, hours=rng.randint(0, 6))
+            logged: dict[str, Any] = {"fear_before": before, "fear_after": max(0, before - rng.randint(1, 4))}
+            if n == 0:
+                logged["note"] = PRACTICE_NOTES[spec.person % len(PRACTICE_NOTES)]
+            log_practice(db, patient, script, logged, now=at)
+    if REAPPRAISAL in open_ids:
+        thought, answer, before, after = REAPPRAISALS[spec.person % len(REAPPRAISALS)]
+        answered = {"thought": thought, "answer": answer, "belief_before": before, "belief_after": after}
+        log_reappraisal(db, patient, answered, now=cutoff - timedelta(days=3, hours=4))
+    if TRY_IT in open_ids:
+        for n, (activity, prediction, predicted, outcome, actual) in enumerate(
+            TRY_ITS[spec.person % len(TRY_ITS)]
+        ):
+            at = cutoff - timedelta(days=6 - 3 * n, hours=5)
+            planned = {"activity": activity, "prediction": prediction, "predicted": predicted, "sure": 70}
+            row = start_try_it(db, patient, False, planned, now=at).row
+            if isinstance(row, TryIt):
+                happened = {"outcome": outcome, "actual": actual}
+                compare_try_it(db, patient, row, happened, now=at + timedelta(hours=3))
+    db.flush()
 
 
 def _measures(

@@ -8,6 +8,8 @@ Rules (docs/ARCHITECTURE.md has the reasoning):
 - While the program is paused nothing opens by itself; what would have opened during a pause opens at resume.
 - A therapist's "unlock next" opens the first module still locked at that moment, and only that one.
 - Inside an open module, a step opens when every step before it is complete.
+- A step added to a module later (`added`: the date it was added) does not hold that module for a patient who
+  had finished every other step of it before that date: it is offered to them, not required (`new_steps`).
 Only events at or before `now` count. No Flask, no database: plain data in, plain data out.
 """
 
@@ -50,6 +52,9 @@ class ModuleState(NamedTuple):
     next_step: str | None  # the first step not yet complete
     opens_on: date | None  # for a locked module: the local date its time condition is met
     waiting_for: str | None  # for a locked module: the slug of the module that must be finished first
+    # Steps added to the module after the patient had finished the rest of it, not yet done: offered as new,
+    # not required (see `waived_steps`). Not counted in steps_total.
+    new_steps: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -86,14 +91,15 @@ class ProgramState:
         return None
 
     def step_is_open(self, slug: str, step_id: str) -> bool:
-        """A step is open when its module is open and every earlier step is complete."""
+        """A step is open when its module is open and every earlier step is complete (or only offered to
+        this patient: `new_steps`)."""
         state = self.module(slug)
         if state is None or not state.is_open or step_id not in self.step_ids[slug]:
             return False
         for earlier in self.step_ids[slug]:
             if earlier == step_id:
                 return True
-            if (slug, earlier) not in self.completed:
+            if (slug, earlier) not in self.completed and earlier not in state.new_steps:
                 return False
         return False
 
@@ -142,6 +148,36 @@ def _utc_midnight_after(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
     return local_midnight_after(moment, days, tz).astimezone(UTC)
 
 
+def waived_steps(
+    slug: str,
+    steps: Sequence[str],
+    added: Mapping[tuple[str, str], date],
+    done: Mapping[tuple[str, str], datetime],
+    tz: ZoneInfo,
+) -> frozenset[str]:
+    """The steps of a module that do not hold it for this patient: a step added to it later (`added`: the
+    local date it was added) when the patient had finished the module as it was before that date: each step
+    it held then (not added, or added on an earlier date) complete before the date began in the patient's
+    zone, or itself waived. So content may grow a week a patient has finished without opening it again,
+    while a patient who reaches the week later does every step. Pure: the completions given are those that
+    count."""
+    dated = sorted((day, step) for step in steps if (day := added.get((slug, step))) is not None)
+    waived: set[str] = set()
+    for day, step in dated:
+        began = datetime.combine(day, time(0), tzinfo=tz)
+        held_then = [
+            other
+            for other in steps
+            if other != step and ((slug, other) not in added or added[(slug, other)] < day)
+        ]
+        if all(
+            other in waived or ((at := done.get((slug, other))) is not None and at < began)
+            for other in held_then
+        ):
+            waived.add(step)
+    return frozenset(waived)
+
+
 def _pause_intervals(
     overrides: Sequence[OverrideEvent], now: datetime
 ) -> tuple[list[tuple[datetime, datetime | None]], bool]:
@@ -178,11 +214,14 @@ def _decide(
     completions: Mapping[tuple[str, str], datetime],
     overrides: Sequence[OverrideEvent],
     now: datetime,
+    *,
+    added: Mapping[tuple[str, str], date] = MappingProxyType({}),
 ) -> Decision:
     """What is open, done and locked at `now` (see the module docstring), and the first moment after `now` at
     which it may differ for the same completions and overrides (None: not by time alone). Until then the
     state at any moment from `now` on is this one: time changes it only when an event dated later comes to
-    count, a module's opening time arrives, or a locked module's opening day arrives."""
+    count, a module's opening time arrives, or a locked module's opening day arrives. (Whether an added step
+    is waived depends only on completions, which count from their own moment: no moment of its own.)"""
     if pace_days < 1:
         raise ValueError("pace_days must be at least 1")
     events = sorted(overrides, key=lambda e: e.at)
@@ -195,23 +234,28 @@ def _decide(
 
     # One pass over each module's steps: how many are done, the first not done, and when the module was
     # finished (its last completion, once every step is done). Every patient page asks this.
+    # A waived step (`waived_steps`) neither holds the module nor moves the moment it was finished.
     finished: dict[str, datetime | None] = {}
-    counts: list[tuple[int, str | None]] = []
+    counts: list[tuple[int, str | None, tuple[str, ...]]] = []
     for slug, steps in outline:
+        waived = waived_steps(slug, steps, added, done, tz) if added else frozenset()
         steps_done = 0
         next_step: str | None = None
         latest: datetime | None = None
+        offered: list[str] = []
         for step in steps:
             at = done.get((slug, step))
             if at is None:
-                if next_step is None:
+                if step in waived:
+                    offered.append(step)
+                elif next_step is None:
                     next_step = step
             else:
                 steps_done += 1
-                if latest is None or at > latest:
+                if step not in waived and (latest is None or at > latest):
                     latest = at
-        finished[slug] = latest if steps and next_step is None else None
-        counts.append((steps_done, next_step))
+        finished[slug] = latest if steps and next_step is None and latest is not None else None
+        counts.append((steps_done, next_step, tuple(offered)))
 
     opened: list[datetime] = []
     early: list[bool] = []
@@ -247,7 +291,7 @@ def _decide(
     states: list[ModuleState] = []
     for index, (slug, steps) in enumerate(outline):
         is_open = index < len(opened)
-        steps_done, next_step = counts[index]
+        steps_done, next_step, new_steps = counts[index]
         complete = finished[slug] if is_open else None
         opens_on: date | None = None
         waiting_for: str | None = None
@@ -268,11 +312,12 @@ def _decide(
                 opened_at=opened[index] if is_open else None,
                 opened_early=early[index] if is_open else False,
                 completed_at=(max(complete, opened[index]) if complete is not None else None),
-                steps_total=len(steps),
+                steps_total=len(steps) - len(new_steps),
                 steps_done=steps_done if is_open else 0,
                 next_step=next_step if is_open else None,
                 opens_on=opens_on,
                 waiting_for=waiting_for,
+                new_steps=new_steps if is_open else (),
             )
         )
     state = ProgramState(

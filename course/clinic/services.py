@@ -171,6 +171,8 @@ def caseload(
         )
     ):
         recent[patient_id][day] = float(pain)
+    added_modules = {slug for path in ("standard", "pacing") for slug, _ in catalog.added(path)}
+    added_done = _added_module_completions(db, added_modules, enrollment_ids)
     outlines = {path: catalog.outline(path) for path in ("standard", "pacing")}
     step_keys = {
         path: {slug: tuple((slug, step) for step in steps) for slug, steps in outline}
@@ -184,8 +186,18 @@ def caseload(
         path = "pacing" if enrollment.pem else "standard"
         outline = outlines[path]
         done = _completions(step_keys[path], done_per_module.get(enrollment.id, []))
+        if added_modules:  # those modules' steps by their own times (`_added_module_completions`)
+            done = {key: at for key, at in done.items() if key[0] not in added_modules}
+            done.update(added_done.get(enrollment.id, {}))
         state = program_state(
-            outline, enrollment.started_at, tz, catalog.pace_days, done, overrides.get(enrollment.id, []), now
+            outline,
+            enrollment.started_at,
+            tz,
+            catalog.pace_days,
+            done,
+            overrides.get(enrollment.id, []),
+            now,
+            added=catalog.added(path),
         )
         open_modules = [m for m in state.modules if m.is_open]
         working = next((m for m in state.modules if m.is_open and not m.is_done), None)
@@ -206,7 +218,7 @@ def caseload(
             week=module.week if module else 0,
             module_title=module.title if module else "",
             steps_done=sum(m.steps_done for m in state.modules),
-            steps_total=sum(len(steps) for _, steps in outline),
+            steps_total=sum(m.steps_total for m in state.modules),  # offered steps (`added:`) not counted
             last_active=enrollment.last_active_at,
             checkins_7d=len(week),
             pain_week=pain_week,
@@ -250,6 +262,32 @@ def _next_day_counted(since: datetime, after: timedelta, now: datetime) -> datet
     """The first moment after `now` when a whole number of days, `after` or more, will have passed since
     `since`: when a day count starting at `after` ("Silent for 7 days") appears or changes."""
     return since + max(after // DAY, (now - since) // DAY + 1) * DAY
+
+
+def _added_module_completions(
+    db: Session, modules: set[str], enrollment_ids: list[int]
+) -> dict[int, dict[tuple[str, str], datetime]]:
+    """Each step's own completion time in the modules that have a step added later (`added:`): whether it
+    is waived, and when its module was finished, depend on them (pacing.waived_steps), where the counts per
+    module give only the first steps. One query, only when the program has such steps."""
+    found: dict[int, dict[tuple[str, str], datetime]] = defaultdict(dict)
+    if not modules:
+        return found
+    for enrollment_id, slug, step_id, at in db.execute(
+        select(
+            StepProgress.enrollment_id,
+            StepProgress.module_slug,
+            StepProgress.step_id,
+            StepProgress.completed_at,
+        ).where(
+            StepProgress.enrollment_id.in_(enrollment_ids),
+            StepProgress.status == StepStatus.COMPLETE,
+            StepProgress.module_slug.in_(sorted(modules)),
+        )
+    ):
+        if at is not None:
+            found[enrollment_id][(slug, step_id)] = _as_utc(at)
+    return found
 
 
 def _completions(

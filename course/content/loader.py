@@ -16,7 +16,15 @@ from typing import Any
 from ..steps.registry import KINDS
 from ..yamlsource import LineDict
 from .building import Build, StepSource
-from .checks import check_links, check_pacing_steps, read_evidence_log
+from .checks import (
+    check_added,
+    check_links,
+    check_pacing_steps,
+    check_recalls,
+    read_added,
+    read_evidence_log,
+    read_recall,
+)
 from .model import ALL_PATHS, COMPONENTS, PATHS, Catalog, Module, Step
 from .reading import SLUG, ContentError, Problem, Reader
 from .render import StepLinker
@@ -57,6 +65,8 @@ def load_catalog(root: Path | str, step_url: StepLinker = default_step_url) -> C
     by_slug = {m.slug: m for m in modules}
     check_links(build, by_slug)
     check_pacing_steps(build, modules)
+    check_added(build, modules)
+    check_recalls(build, modules)
     evidence_log = read_evidence_log(course_reader, course, by_slug)
     for path in build.guides.unused():
         build.reader(path).error(1, "no step names this media file; remove it")
@@ -173,7 +183,15 @@ def load_step(build: Build, reader: Reader, raw: Any, module: str, list_line: in
     if kind is None:
         reader.error(raw.line_of("type"), f"unknown step type {step_type!r} (known: {', '.join(KINDS)})")
         return None
-    keys = {"id": True, "type": True, "title": True, "path": False, **kind.KEYS}
+    keys = {
+        "id": True,
+        "type": True,
+        "title": True,
+        "path": False,
+        "added": False,
+        "recall": False,
+        **kind.KEYS,
+    }
     what = f"step '{raw.get('id', '?')}'"
     if reader.mapping(raw, raw.line, what, keys) is None:
         return None
@@ -195,6 +213,8 @@ def load_step(build: Build, reader: Reader, raw: Any, module: str, list_line: in
         "path": path,
     }
     step = kind.load(StepSource(build, reader, raw, module, what, common))
+    if "added" in raw or "recall" in raw:
+        step = replace(step, added=read_added(reader, raw, what), recall=read_recall(reader, raw, what))
     if "audio" in raw:  # a recorded guide, for the kinds whose KEYS allow one (content/media.py)
         guide, messages = build.guides.read(reader.path.parent, raw["audio"], step)
         for message in messages:

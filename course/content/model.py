@@ -9,6 +9,8 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
@@ -90,6 +92,19 @@ class Guide:
 
 
 @dataclass(frozen=True)
+class Recall:
+    """An earlier answer of the patient's shown back above a step (`recall:`): a text or choice field of an
+    exercise in this module or an earlier one, checked by the loader (content/checks.py)."""
+
+    module_slug: str
+    step_id: str
+    field_id: str
+    label: str  # the heading above the answer, e.g. "Your goal from week 1"
+    missing: str | None = None  # shown when the patient left it empty; None: nothing is shown then
+    line: int = 0  # the line of `recall:` in its file, for messages
+
+
+@dataclass(frozen=True)
 class Answer:
     """One answer as a therapist reads it: a label and the answer in words, or rows of (label, words)."""
 
@@ -111,6 +126,10 @@ class Step(ABC):
     source: str  # "file:line", for messages about this step
     path: str | None = None  # None: everyone; otherwise only patients on that path
     audio: Guide | None = None  # a recorded guide (`audio:` in KEYS); its transcript is the step's own text
+    # The date the step was added to a module patients already used (`added:`): it does not hold the module
+    # for a patient who had finished the rest of it before then (pacing.waived_steps).
+    added: date | None = None
+    recall: Recall | None = None  # an earlier answer shown back above the step (`recall:`)
 
     # The `type:` the content writes for this kind.
     type: ClassVar[str]
@@ -239,6 +258,9 @@ class Catalog:
     _path_steps: dict[str, dict[str, frozenset[str]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _added: dict[str, Mapping[tuple[str, str], date]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""
@@ -248,13 +270,19 @@ class Catalog:
         return None
 
     def fingerprint(self) -> str:
-        """A digest of the program's shape: the pace, each module's slug, week and title, and the steps on
-        each path: it changes whenever what progress and pacing are computed from changes. Worked out once."""
+        """A digest of the program's shape: the pace, each module's slug, week and title, the steps on each
+        path and the dates steps were added: it changes whenever what progress and pacing are computed from
+        changes. Worked out once."""
         if not self._fingerprint:
             parts = [str(self.pace_days)]
             for path in ("standard", "pacing"):
                 parts += [f"{slug}:{','.join(steps)}" for slug, steps in self.outline(path)]
             parts += [f"{m.slug}:{m.week}:{m.title}" for m in self.modules]
+            parts += [
+                f"{path}:{slug}/{step}:{day}"
+                for path in ("standard", "pacing")
+                for (slug, step), day in sorted(self.added(path).items())
+            ]
             self._fingerprint.append(hashlib.sha256("|".join(parts).encode()).hexdigest())
         return self._fingerprint[0]
 
@@ -273,4 +301,20 @@ class Catalog:
         if found is None:
             found = {slug: frozenset(steps) for slug, steps in self.outline(path)}
             self._path_steps[path] = found
+        return found
+
+    def added(self, path: str = "standard") -> Mapping[tuple[str, str], date]:
+        """(module slug, step id) -> the date it was added, for the steps on this path that say `added:`
+        (what the pacing policy needs to waive them; worked out once per path)."""
+        found = self._added.get(path)
+        if found is None:
+            found = MappingProxyType(
+                {
+                    (m.slug, s.id): s.added
+                    for m in self.modules
+                    for s in m.steps_for(path)
+                    if s.added is not None
+                }
+            )
+            self._added[path] = found
         return found

@@ -28,6 +28,7 @@ from .services import (
     journal_text,
     path_of,
     program_for,
+    recalled_answer,
     save_step,
     step_page_facts,
 )
@@ -48,7 +49,7 @@ def _module_or_404(slug: str) -> Module:
 @bp.get("/")
 @role_required(Role.PATIENT)
 def home() -> str:
-    """What to do today first, then the path of modules."""
+    """What to do today first, then the path of modules, and steps added to weeks already finished."""
     enrollment = current_enrollment()
     catalog = _catalog()
     facts = home_facts(get_db(), enrollment, catalog, extensions.schedule(), clock.now())
@@ -68,7 +69,23 @@ def home() -> str:
         current_module=current_module,
         current_step=current_step,
         enrollment=enrollment,
+        new_steps=_new_steps(catalog, state),
     )
+
+
+def _new_steps(catalog: Catalog, state: ProgramState) -> list[tuple[Module, Step]]:
+    """Steps added to open weeks after the patient had finished the rest (the policy's `new_steps`): offered
+    on the home page, not required."""
+    found = []
+    for module_state in state.modules:
+        if not module_state.new_steps:
+            continue
+        module = catalog.module(module_state.slug)
+        for step_id in module_state.new_steps:
+            step = module.step(step_id) if module is not None else None
+            if module is not None and step is not None:
+                found.append((module, step))
+    return found
 
 
 def path_html(catalog: Catalog, state: ProgramState) -> Markup:
@@ -163,6 +180,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         status = 422
     _pad_list_rows(step, form)
     index = steps.index(step)
+    recalled = recalled_answer(db, enrollment, _catalog(), step.recall) if step.recall else None
     return render_template(
         "learn/step.html",
         module=module,
@@ -177,6 +195,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         previous=steps[index - 1] if index > 0 else None,
         next_step=steps[index + 1] if index + 1 < len(steps) else None,
         has_errors=status == 422,
+        recalled=recalled,
     ), status
 
 

@@ -9,11 +9,13 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     CompoundSelect,
     Date,
     Integer,
     String,
     bindparam,
+    case,
     cast,
     func,
     literal_column,
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from .._zones import zone_of
 from ..activity import touch
-from ..content.model import Catalog, Step
+from ..content.model import PATHS, Catalog, Field, Recall, Step
 from ..habits import set_habit
 from ..journal.services import create_entry, own_entry, update_entry
 from ..measures.schedule import Due, Schedule, due_measures
@@ -89,9 +91,19 @@ _NO_DAY = cast(null(), Date)
 # and its latest completion. The pacing policy needs no more than that while every completed step of a module
 # is on the patient's path; reading each step's time cost more than the rest of the page. When a module holds
 # a completed step that is off the path (the content or the path changed since), `_state` reads each step's
-# time in a second statement.
+# time in a second statement. A step added to a module later (`added:`, given as "module/step" in `added`)
+# comes in a row of its own: whether it is waived and when its module was finished depend on its own time
+# and on the latest of the others (pacing.waived_steps), which these rows give exactly.
 _NOW = bindparam("now", type_=UTCDateTime)
 _SPACE: Any = literal_column("' '")
+_ADDED: BindParameter[list[str]] = bindparam("added", value=[], expanding=True)
+_ADDED_STEP = case(
+    (
+        (StepProgress.module_slug + literal_column("'/'", String) + StepProgress.step_id).in_(_ADDED),
+        StepProgress.step_id,
+    ),
+    else_=literal_column("''", String),
+)
 _COMPLETED = (
     select(
         literal_column("'done'").label("tag"),
@@ -107,7 +119,7 @@ _COMPLETED = (
         StepProgress.status == StepStatus.COMPLETE,
         StepProgress.completed_at <= _NOW,
     )
-    .group_by(StepProgress.module_slug)
+    .group_by(StepProgress.module_slug, _ADDED_STEP)
 )
 _COMPLETED_STEPS = select(StepProgress.module_slug, StepProgress.step_id, StepProgress.completed_at).where(
     StepProgress.enrollment_id == _ENROLLMENT,
@@ -211,6 +223,11 @@ def step_params(module_slug: str, step_id: str, now: datetime) -> dict[str, Any]
     return {"now": now, "module_slug": module_slug, "step_id": step_id}
 
 
+def added_keys(catalog: Catalog) -> list[str]:
+    """The steps added to modules later (`added:`, on either path) as "module/step", for `_COMPLETED`."""
+    return sorted({f"{slug}/{step}" for path in PATHS for slug, step in catalog.added(path)})
+
+
 def path_of(enrollment: Enrollment) -> str:
     """The patient's path: 'pacing' after post-exertional malaise was reported, else 'standard'."""
     return "pacing" if enrollment.pem else "standard"
@@ -218,7 +235,8 @@ def path_of(enrollment: Enrollment) -> str:
 
 def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: datetime) -> ProgramState:
     """Ask the pacing policy about this patient, from their completions and overrides (one statement)."""
-    facts = read_facts(db, PROGRAM, {"user_id": enrollment.patient_id, "now": now})
+    params = {"user_id": enrollment.patient_id, "now": now, "added": added_keys(catalog)}
+    facts = read_facts(db, PROGRAM, params)
     return _state(db, enrollment, catalog, facts, now)
 
 
@@ -226,7 +244,11 @@ def step_page_facts(
     db: Session, enrollment: Enrollment, catalog: Catalog, module_slug: str, step_id: str, now: datetime
 ) -> tuple[ProgramState, SavedAnswers | None]:
     """The program state and what was saved on one step, in one statement."""
-    params = {**step_params(module_slug, step_id, now), "user_id": enrollment.patient_id}
+    params = {
+        **step_params(module_slug, step_id, now),
+        "user_id": enrollment.patient_id,
+        "added": added_keys(catalog),
+    }
     facts = read_facts(db, STEP_PAGE, params)
     saved = next((fact for fact in facts if isinstance(fact, SavedAnswers)), None)
     return _state(db, enrollment, catalog, facts, now), saved
@@ -237,7 +259,8 @@ def home_facts(
 ) -> HomeFacts:
     """The program state, the questionnaires due and whether today's check-in is done, in one statement."""
     zone = zone_of(enrollment.patient)
-    facts = read_facts(db, HOME_PAGE, {**home_params(now), "user_id": enrollment.patient_id})
+    params = {**home_params(now), "user_id": enrollment.patient_id, "added": added_keys(catalog)}
+    facts = read_facts(db, HOME_PAGE, params)
     answered = {(fact.measure_id, fact.due_key) for fact in facts if isinstance(fact, Answered)}
     today = now.astimezone(zone).date()
     return HomeFacts(
@@ -252,24 +275,25 @@ def _state(
 ) -> ProgramState:
     """The pacing policy's answer for a page's facts (their completions per module and overrides).
 
-    A module's steps count as completed at its latest completion: all the policy needs while every one of
-    them is on the patient's path. When a module holds a completed step that is off the path (the content or
-    the path changed since), each step's own time is read in a second statement.
+    A module's steps count as completed at its latest completion (a step added later, at its own: see
+    `_COMPLETED`): all the policy needs while every one of them is on the patient's path. When a module holds
+    a completed step that is off the path (the content or the path changed since), each step's own time is
+    read in a second statement.
     """
     path_steps = catalog.path_steps(path_of(enrollment))
     completions: dict[tuple[str, str], datetime] = {}
     overrides: list[OverrideEvent] = []
-    off_path = False
+    read_each = False
     for fact in facts:
         if isinstance(fact, Done):
             for step_id in fact.step_ids:
                 completions[(fact.module_slug, step_id)] = fact.latest
             on_path = path_steps.get(fact.module_slug)
             if on_path is not None and not on_path.issuperset(fact.step_ids):
-                off_path = True
+                read_each = True
         elif isinstance(fact, Override):
             overrides.append(OverrideEvent(fact.kind, fact.at))
-    if off_path:
+    if read_each:
         # A module's latest completion may be an off-path step's: the policy needs each step's own time.
         completions = {
             (slug, step_id): at
@@ -288,16 +312,18 @@ def policy_for(
     overrides: Sequence[OverrideEvent],
     now: datetime,
 ) -> ProgramState:
-    """`pacing.program_state` for this enrollment: its path's outline, its start, the patient's time zone and
-    the catalog's pace."""
+    """`pacing.program_state` for this enrollment: its path's outline, its start, the patient's time zone,
+    the catalog's pace, and the steps added to modules later."""
+    path = path_of(enrollment)
     return program_state(
-        catalog.outline(path_of(enrollment)),
+        catalog.outline(path),
         enrollment.started_at,
         zone_of(enrollment.patient),
         catalog.pace_days,
         completions,
         overrides,
         now,
+        added=catalog.added(path),
     )
 
 
@@ -419,3 +445,73 @@ def orphaned_progress(db: Session, catalog: Catalog) -> list[tuple[str, str, int
         )
     )
     return sorted((m, s, n) for m, s, n in rows if (m, s) not in known)
+
+
+def held_back_by_added(db: Session, catalog: Catalog, now: datetime) -> list[tuple[str, str, int]]:
+    """(module, step, patients) for steps added later (`added:`) that now hold a module for patients who had
+    already gone on to a later one: the date was written earlier than the day the step reached them
+    (docs/CONTENT.md). `flask check` warns about them."""
+    added = {key for path in PATHS for key in catalog.added(path)}
+    if not added:
+        return []
+    order = {module.slug: index for index, module in enumerate(catalog.modules)}
+    later: dict[int, int] = {}  # enrollment id -> the furthest module with a completed step
+    for enrollment_id, slug in db.execute(
+        select(StepProgress.enrollment_id, StepProgress.module_slug)
+        .where(StepProgress.status == StepStatus.COMPLETE)
+        .group_by(StepProgress.enrollment_id, StepProgress.module_slug)
+    ):
+        if slug in order:
+            later[enrollment_id] = max(later.get(enrollment_id, -1), order[slug])
+    counts: dict[tuple[str, str], int] = {}
+    for enrollment in db.scalars(select(Enrollment).where(Enrollment.id.in_(list(later)))):
+        state = program_for(db, enrollment, catalog, now)
+        for module_state in state.modules:
+            step = module_state.next_step
+            if (module_state.slug, step) in added and later[enrollment.id] > module_state.position:
+                key = (module_state.slug, str(step))
+                counts[key] = counts.get(key, 0) + 1
+    return sorted((slug, step, n) for (slug, step), n in counts.items())
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """An earlier answer shown back above a step (`recall:`): the heading, the patient's answer in words
+    (their own text, or the labels of what they chose), or None when they left it empty (then `missing` is
+    shown, or nothing when the content gives no such words)."""
+
+    label: str
+    text: str | None
+    missing: str | None
+
+
+def recalled_answer(db: Session, enrollment: Enrollment, catalog: Catalog, recall: Recall) -> Recalled | None:
+    """What the patient answered to the field a step recalls; None when there is nothing to show (no answer
+    and no words for that, or the field is not in the program any more)."""
+    module = catalog.module(recall.module_slug)
+    step = module.step(recall.step_id) if module else None
+    spec = next((f for f in getattr(step, "fields", ()) if f.id == recall.field_id), None)
+    if spec is None:
+        return None
+    saved = db.scalar(
+        select(StepProgress.answers).where(
+            StepProgress.enrollment_id == enrollment.id,
+            StepProgress.module_slug == recall.module_slug,
+            StepProgress.step_id == recall.step_id,
+        )
+    )
+    text = answer_words(spec, (saved or {}).get(recall.field_id))
+    if text is None and recall.missing is None:
+        return None
+    return Recalled(recall.label, text, recall.missing)
+
+
+def answer_words(spec: Field, value: Any) -> str | None:
+    """A saved answer to a text or choice field in words (choices by their labels); None when empty."""
+    labels = {option.value: option.label for option in spec.options}
+    if spec.kind == "multichoice":
+        chosen = [labels.get(str(v), str(v)) for v in value or () if str(v).strip()]
+        return ", ".join(chosen) or None
+    if value is None or not str(value).strip():
+        return None
+    return labels.get(str(value), str(value)) if spec.kind == "choice" else str(value).strip()

@@ -89,6 +89,17 @@ def practice_offers(state: ProgramState, enrollment: Enrollment) -> list[Offer]:
     return offers
 
 
+@bp.app_template_global()
+def ladder_try_it(state: ProgramState, module_slug: str, step_id: str) -> str | None:
+    """Where to try the rungs of a fear ladder: the "Try it" tool's address on the step its `ladder` names
+    (practice.yaml), once the tool is open for the patient; else None."""
+    tool = _tools().try_it
+    ladder = tool.ladder if tool is not None else None
+    if tool is None or ladder is None or (ladder.module, ladder.step) != (module_slug, step_id):
+        return None
+    return url_for("practice.try_it") if tool.opening.is_open(state) else None
+
+
 def after_checkin(enrollment: Enrollment, pain: int) -> str | None:
     """Where a check-in leads on a high-pain day: the reappraisal practice, when it is open; else None."""
     tool = installed().reappraisal

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,9 @@ from course import extensions
 from course.content.loader import load_catalog
 from course.content.model import FREE_TEXT_KINDS, Catalog, Field, Step
 from course.demo import PERSONS, WRITTEN, demo_answers
-from course.models import StepProgress
+from course.learn.services import program_for
+from course.models import PracticeLog, Reappraisal, StepProgress, TryIt, User
+from course.practice.tools import REAPPRAISAL, TRY_IT
 from course.safety import crisis_language
 from course.steps.kinds.exercise import Exercise
 from course.steps.kinds.journal import JournalStep
@@ -149,3 +153,65 @@ def test_demo_caseload_answers_are_not_one_sentence(
     # Patients who share a demo person write alike; across the caseload, most answers are their own.
     assert len(set(sentences)) >= len(sentences) // 3, "demo answers repeat one another"
     assert len(set(sentences)) >= 80
+
+
+def test_demo_patients_used_the_practice_tools_open_to_them(
+    real_program: dict[str, Any],
+    app: Flask,
+    runner: Any,
+    db: Session,
+    client: Any,
+    login: Callable[[User], None],
+) -> None:
+    app.config["COURSE_ENV"] = "development"
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    logs = list(db.scalars(select(PracticeLog)))
+    tries = list(db.scalars(select(TryIt)))
+    thoughts = list(db.scalars(select(Reappraisal)))
+    assert logs
+    assert tries
+    assert len(thoughts) >= 3
+    assert all(t.compared_at is not None and t.actual is not None for t in tries)
+    # Each person's own words, not one sentence for everyone.
+    assert len({t.thought for t in thoughts}) == len(thoughts)
+    assert len({log.note for log in logs if log.note}) >= 2 or len(logs) <= 3
+    catalog: Catalog = extensions.catalog(app)
+    for patient_id in {t.patient_id for t in tries} | {r.patient_id for r in thoughts}:
+        patient = db.get(User, patient_id)
+        assert patient is not None
+        assert patient.enrollment is not None
+        open_ids = app.extensions["course.practice"].open_ids(
+            program_for(db, patient.enrollment, catalog, app.extensions["course.clock"]())
+        )
+        assert (TRY_IT in open_ids) or patient_id not in {t.patient_id for t in tries}
+        assert (REAPPRAISAL in open_ids) or patient_id not in {r.patient_id for r in thoughts}
+    # The finished patient's evidence page shows their experiments' predictions against what happened.
+    finished = db.scalar(select(User).where(User.email == "patient1@example.org"))
+    assert finished is not None
+    login(finished)
+    page = client.get("/evidence").data.decode()
+    assert "you predicted" in page
+
+
+def test_demo_patients_did_the_values_step_and_see_their_goal_again(
+    real_program: dict[str, Any],
+    app: Flask,
+    runner: Any,
+    db: Session,
+    client: Any,
+    login: Callable[[User], None],
+) -> None:
+    app.config["COURSE_ENV"] = "development"
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    finished = db.scalar(select(User).where(User.email == "patient1@example.org"))
+    assert finished is not None
+    assert finished.enrollment is not None
+    goal = next(
+        p.answers["goal"]
+        for p in finished.enrollment.progress
+        if (p.module_slug, p.step_id) == ("evidence", "what-matters")
+    )
+    login(finished)
+    page = client.get("/learn/movement/fear-ladder").data.decode()
+    assert "Your goal from week 2" in page
+    assert escape(goal) in page

@@ -22,7 +22,18 @@ from course.steps.kinds.lesson import Lesson
 from .test_program import MAX_GRADE, PROGRAM, plain_text
 
 # Fields whose words a patient reads: plain text, HTML rendered from content, or (Lesson.text) Markdown.
-READ = {"title", "label", "help", "min_label", "max_label", "prompt", "name", "summary", "objectives"}
+READ = {
+    "title",
+    "label",
+    "help",
+    "min_label",
+    "max_label",
+    "prompt",
+    "name",
+    "summary",
+    "objectives",
+    "missing",  # a recall's words when the earlier answer was left empty
+}
 # Fields a patient never reads as prose: ids, enum values, where a step came from, the path it is for, and
 # the references (citations cannot be written in plain words; they are for checking the claims).
 NOT_READ = {
@@ -36,6 +47,7 @@ NOT_READ = {
     "area",
     "module_slug",
     "step_id",
+    "field_id",  # which earlier answer a recall shows
     "slug",
     "kind",
     "covers",

@@ -12,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -517,3 +518,18 @@ def test_try_it_offers_the_steps_of_the_patients_own_fear_ladder(
     ]
     chosen = client.get("/practice/try-it?activity=Carry+the+shopping").data.decode()
     assert re.search(r'<input[^>]*name="activity"[^>]*value="Carry the shopping"', chosen)
+
+
+def test_the_ladder_step_points_to_try_it_once_the_tool_is_open(
+    app: Flask, db: Session, make_patient: Callable[..., User], signed_in: Callable[[User], Any], clock: Any
+) -> None:
+    # The fixture program's ladder is first/alarm; "try it" opens with week 2.
+    catalog = extensions.catalog(app)
+    patient = make_patient(started_at=clock() - timedelta(days=10))
+    client = signed_in(patient)
+    assert "Open “Try it”" not in client.get("/learn/first/alarm").data.decode()
+    complete(db, patient, catalog, "first", clock() - timedelta(days=9))
+    page = client.get("/learn/first/alarm").data.decode()
+    assert "Try a step of your ladder" in page
+    assert 'href="/practice/try-it"' in page
+    assert "Open “Try it”" not in client.get("/learn/first/intro").data.decode()  # only on the ladder's step
