@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
 from course.models import Alert, AuditEvent, FeedbackRequest, User
-from tests.app.test_patient_page_cost import PAGE_STATEMENTS, statements_for
+from tests.app.test_patient_page_cost import PAGE_STATEMENTS, count_statements, statements_for
 from tests.conftest import FIXTURE_PROGRAM, sign_in_as
 from tests.content.conftest import edit
 
@@ -248,3 +248,23 @@ def test_patient_pages_read_no_more_statements_with_feedback(
     assert browser(app, therapist).post(url, data={"text": REPLY}).status_code == 302
     assert statements_for(app, me, "/learn/") == PAGE_STATEMENTS
     assert statements_for(app, me, "/learn/first/quiz") == PAGE_STATEMENTS
+
+
+def test_caseload_and_patient_page_read_no_more_statements_with_feedback(
+    app: Flask, db: Session, patient: User, therapist: User, make_patient: Callable[..., User]
+) -> None:
+    make_patient(therapist)  # a patient without feedback on the same caseload
+    staff = browser(app, therapist)
+
+    def counted(path: str) -> int:
+        assert staff.get(path).status_code == 200  # warm-up: stale caseload rows are refreshed here
+        with count_statements(app) as seen:
+            assert staff.get(path).status_code == 200
+        return len(seen)
+
+    before = {path: counted(path) for path in ("/clinic/", f"/clinic/patients/{patient.id}")}
+    finish_alarm(app, patient)
+    url = f"/clinic/patients/{patient.id}/feedback/{request_of(db, patient).id}"
+    assert staff.post(url, data={"text": REPLY}).status_code == 302
+    after = {path: counted(path) for path in before}
+    assert after == before
