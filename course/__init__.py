@@ -7,6 +7,7 @@ import logging
 import os
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -199,9 +200,11 @@ def _load_measures(app: Flask, catalog: Catalog) -> tuple[dict[str, Measure], Sc
 
 def _load_content(app: Flask) -> Catalog:
     try:
-        return load_catalog(app.config["COURSE_CONTENT_DIR"], step_url=lambda m, s: f"/learn/{m}/{s}")
+        catalog = load_catalog(app.config["COURSE_CONTENT_DIR"], step_url=lambda m, s: f"/learn/{m}/{s}")
     except ContentError as exc:
         lines = "\n".join(str(p) for p in exc.problems)
         raise ConfigError(
             f"the program in {app.config['COURSE_CONTENT_DIR']} has problems:\n{lines}"
         ) from None
+    # The clinic's setting: how long a feedback moment waits for the therapist's reply (course/pacing.py).
+    return replace(catalog, feedback_days=int(app.config["COURSE_FEEDBACK_DAYS"]))

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from .pacing import FEEDBACK_DAYS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -64,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "COURSE_EMERGENCY_NUMBER": "911",
     "COURSE_INVITE_DAYS": 14,
     "COURSE_RESET_HOURS": 2,
+    # A feedback moment waits this many days for the therapist's reply; then what it holds opens anyway.
+    "COURSE_FEEDBACK_DAYS": FEEDBACK_DAYS,
     "MAIL_SERVER": None,
     "MAIL_PORT": 587,
     "MAIL_USE_TLS": True,
@@ -124,6 +128,7 @@ DEFAULTS: dict[str, Any] = {
 _INT_KEYS = {
     "MAIL_PORT",
     "COURSE_INVITE_DAYS",
+    "COURSE_FEEDBACK_DAYS",
     "COURSE_RESET_HOURS",
     "COURSE_STAFF_IDLE_MINUTES",
     "COURSE_DELETION_GRACE_DAYS",
@@ -211,6 +216,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None, *, secret_key_op
     for key in ("COURSE_TRUSTED_PROXIES", "COURSE_WORKERS"):
         if int(app.config[key]) < 0:
             raise ConfigError(f"{key} must be 0 or more, not {app.config[key]}.")
+    if int(app.config["COURSE_FEEDBACK_DAYS"]) < 1:
+        raise ConfigError(
+            f"COURSE_FEEDBACK_DAYS must be 1 or more, not {app.config['COURSE_FEEDBACK_DAYS']}."
+        )
     if not development and not app.testing:
         check_shared_limits(app, int(app.config["COURSE_WORKERS"]))
 

@@ -3,7 +3,8 @@ deletion log (ids and dates only) lets `flask restore` erase again whoever a res
 
 What goes, and how:
 - their account and every row hanging from it, by the schema's ON DELETE CASCADE: enrollment, progress,
-  overrides, journal (revisions, replies), check-ins, habits, measures, alerts, clinical notes, caseload row,
+  overrides, feedback moments (with the therapist's replies), journal (revisions, replies), check-ins,
+  habits, measures, alerts, clinical notes, caseload row,
   notifications and sent-message records about them or to them, opt-outs, one-time form keys;
 - words kept from their ended sessions (course/keeping.py names them only by id);
 - invites that carry their id or email; their name is cleared from their therapist's unused invites that

@@ -710,3 +710,26 @@ class BoosterAnswer(Base):
     what_helped: Mapped[str] = mapped_column(Text)
     practise: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=system_now)
+
+
+class FeedbackRequest(Base):
+    """A feedback moment the patient finished: their answers wait for the therapist's reply, and what the
+    content holds after it opens at the reply or after the clinic's number of days (course/pacing.py)."""
+
+    __tablename__ = "feedback_requests"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "module_slug", "step_id"),
+        CheckConstraint("length(reply) <= 20000", name="reply_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    module_slug: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    asked_at: Mapped[datetime] = mapped_column(default=system_now)
+    reply: Mapped[str | None] = mapped_column(Text, default=None)
+    replied_at: Mapped[datetime | None] = mapped_column(default=None)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    enrollment: Mapped[Enrollment] = relationship()
+    replied_by: Mapped[User | None] = relationship()

@@ -10,6 +10,10 @@ Rules (docs/ARCHITECTURE.md has the reasoning):
 - Inside an open module, a step opens when every step before it is complete.
 - A step added to a module later (`added`: the date it was added) does not hold that module for a patient who
   had finished every other step of it before that date: it is offered to them, not required (`new_steps`).
+- A feedback moment (a step the content marks `feedback:`) holds what comes after it once the patient has
+  finished it: the next step of its module ("step"; for a module's last step, the next module) or the next
+  module ("module"). It lets go at the therapist's reply or `feedback_days` after it was finished, whichever
+  comes first, so nobody is left stuck. A module a therapist opens early is never held.
 Only events at or before `now` count. No Flask, no database: plain data in, plain data out.
 """
 
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache, wraps
 from types import MappingProxyType
@@ -28,6 +32,14 @@ P = ParamSpec("P")
 
 OverrideKindName = Literal["unlock_next", "pause", "resume"]
 Outline = Sequence[tuple[str, Sequence[str]]]
+# What a feedback moment holds once finished: the next step of its module, or the next module.
+HoldKind = Literal["step", "module"]
+# The feedback moments of an outline: (module slug, step id, what it holds), as the content marks them.
+Holds = tuple[tuple[str, str, HoldKind], ...]
+# The days a feedback moment waits for the therapist's reply before it lets go by itself (a clinic setting,
+# COURSE_FEEDBACK_DAYS, defaults to this).
+FEEDBACK_DAYS = 3
+_NO_REPLIES: Mapping[tuple[str, str], datetime] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,17 @@ class ModuleState(NamedTuple):
         return "open" if self.is_open else "locked"
 
 
+class Waiting(NamedTuple):
+    """A finished feedback moment still waiting for the therapist's reply at `now`: what it holds (a hold of
+    a module's last step is a "module" hold here) and the moment it lets go without a reply."""
+
+    holds: HoldKind
+    until: datetime
+
+
+_NOTHING_WAITING: Mapping[tuple[str, str], Waiting] = MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class ProgramState:
     """The whole program for one patient at `now`."""
@@ -82,6 +105,8 @@ class ProgramState:
     paused: bool
     step_ids: Mapping[str, tuple[str, ...]]
     completed: frozenset[tuple[str, str]]
+    # The finished feedback moments still waiting for a reply, by (module slug, step id).
+    waiting: Mapping[tuple[str, str], Waiting] = field(default_factory=lambda: _NOTHING_WAITING)
 
     def module(self, slug: str) -> ModuleState | None:
         """The state of one module, or None when the program has no such module."""
@@ -99,9 +124,35 @@ class ProgramState:
         for earlier in self.step_ids[slug]:
             if earlier == step_id:
                 return True
-            if (slug, earlier) not in self.completed and earlier not in state.new_steps:
+            if ((slug, earlier) not in self.completed and earlier not in state.new_steps) or self._holds_step(
+                slug, earlier
+            ):
                 return False
         return False
+
+    def _holds_step(self, slug: str, step_id: str) -> bool:
+        wait = self.waiting.get((slug, step_id))
+        return wait is not None and wait.holds == "step"
+
+    def held_by(self, slug: str, step_id: str) -> tuple[str, Waiting] | None:
+        """The feedback moment (its step id, and its wait) that holds this step of an open module, if any."""
+        for earlier in self.step_ids.get(slug, ()):
+            if earlier == step_id:
+                return None
+            if self._holds_step(slug, earlier):
+                return earlier, self.waiting[(slug, earlier)]
+        return None
+
+    def module_held_by(self, slug: str) -> tuple[str, str, Waiting] | None:
+        """For a locked module: the feedback moment of the module before it that holds it, if any."""
+        state = self.module(slug)
+        if state is None or state.is_open or state.position == 0:
+            return None
+        previous = self.modules[state.position - 1].slug
+        for (module_slug, step_id), wait in self.waiting.items():
+            if module_slug == previous and wait.holds == "module":
+                return module_slug, step_id, wait
+        return None
 
     def step_is_complete(self, slug: str, step_id: str) -> bool:
         """Whether the patient completed this step."""
@@ -214,16 +265,25 @@ def _decide(
     completions: Mapping[tuple[str, str], datetime],
     overrides: Sequence[OverrideEvent],
     now: datetime,
+    holds: Holds = (),
+    replies: Mapping[tuple[str, str], datetime] = _NO_REPLIES,
+    feedback_days: int = FEEDBACK_DAYS,
     *,
     added: Mapping[tuple[str, str], date] = MappingProxyType({}),
 ) -> Decision:
     """What is open, done and locked at `now` (see the module docstring), and the first moment after `now` at
-    which it may differ for the same completions and overrides (None: not by time alone). Until then the
-    state at any moment from `now` on is this one: time changes it only when an event dated later comes to
-    count, a module's opening time arrives, or a locked module's opening day arrives. (Whether an added step
-    is waived depends only on completions, which count from their own moment: no moment of its own.)"""
+    which it may differ for the same completions, overrides and replies (None: not by time alone). Until then
+    the state at any moment from `now` on is this one: time changes it only when an event dated later comes to
+    count, a module's opening time arrives, a locked module's opening day arrives, or a feedback moment lets
+    go (its reply dated later, or its days without one run out). (Whether an added step is waived depends
+    only on completions, which count from their own moment: no moment of its own.)
+
+    `holds` are the outline's feedback moments, `replies` the therapist's reply to each (its time), and
+    `feedback_days` how long a feedback moment waits without one; `added` the dates steps were added."""
     if pace_days < 1:
         raise ValueError("pace_days must be at least 1")
+    if feedback_days < 1:
+        raise ValueError("feedback_days must be at least 1")
     events = sorted(overrides, key=lambda e: e.at)
     # The moments after `now` at which something would change: completions and overrides dated later count
     # from their moment on (program pages read none of them, but a therapist's view may).
@@ -257,6 +317,26 @@ def _decide(
         finished[slug] = latest if steps and next_step is None and latest is not None else None
         counts.append((steps_done, next_step, tuple(offered)))
 
+    # Each finished feedback moment lets go at the reply or after `feedback_days`, whichever comes first;
+    # until then it holds the next step, or the next module (which opens no earlier than it lets go).
+    waiting: dict[tuple[str, str], Waiting] = {}
+    module_release: dict[str, datetime] = {}
+    if holds:
+        last_steps = {slug: steps[-1] for slug, steps in outline if steps}
+        for slug, step, kind in holds:
+            asked = done.get((slug, step))
+            if asked is None or slug not in last_steps:
+                continue
+            timeout = asked + timedelta(days=feedback_days)
+            reply = replies.get((slug, step))
+            release = timeout if reply is None else max(min(reply, timeout), asked)
+            holds_what: HoldKind = "module" if kind == "module" or last_steps[slug] == step else "step"
+            if release > now:
+                later.append(release)
+                waiting[(slug, step)] = Waiting(holds_what, timeout)
+            if holds_what == "module":
+                module_release[slug] = max(release, module_release.get(slug, release))
+
     opened: list[datetime] = []
     early: list[bool] = []
     if outline:
@@ -269,7 +349,7 @@ def _decide(
         if prev_done is not None:
             # In UTC: comparing times of two zones asks the local zone for its offset on every comparison.
             midnight = _utc_midnight_after(opened[k - 1], pace_days, tz)
-            due = max(midnight, prev_done, opened[k - 1])
+            due = max(midnight, prev_done, opened[k - 1], module_release.get(outline[k - 1][0], prev_done))
             natural = _outside_pauses(due, intervals)
         override = unlocks[0] if unlocks else None
         candidates = [t for t in (natural, override) if t is not None]
@@ -326,6 +406,7 @@ def _decide(
         # Read-only: a state may be shared by every page that asks with the same facts (learn/services.py).
         step_ids=MappingProxyType({slug: tuple(steps) for slug, steps in outline}),
         completed=completed,
+        waiting=MappingProxyType(waiting) if waiting else _NOTHING_WAITING,
     )
     return Decision(state, min(later, default=None))
 
@@ -381,5 +462,6 @@ def remembered_between(decide: Callable[P, Decision]) -> Callable[P, ProgramStat
 
 
 # The one way to ask the pacing policy: what is open, done and locked at `now`, given the outline of the
-# patient's path, their start, time zone and the pace, their completions and the therapist's overrides.
+# patient's path, their start, time zone and the pace, their completions and the therapist's overrides, and
+# the outline's feedback moments with the therapist's replies and the days a reply is waited for.
 program_state = remembered_between(_decide)

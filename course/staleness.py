@@ -18,13 +18,14 @@ from .models import (
     CaseloadEntry,
     CheckIn,
     Enrollment,
+    FeedbackRequest,
     JournalEntry,
     ProgramOverride,
     StepProgress,
     User,
 )
 
-_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert)
+_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert, FeedbackRequest)
 _BY_PATIENT = (CheckIn, JournalEntry)
 _entries = cast(Table, CaseloadEntry.__table__)
 

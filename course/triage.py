@@ -2,6 +2,8 @@
 
 Rules (thresholds are module constants):
 - safety: an open safety alert. Always shown, whatever else is true of the patient.
+- feedback: the patient finished a feedback moment and waits for the therapist's reply ("Feedback waiting,
+  2 days", counted from the oldest one). The highest rank after safety: the patient's next step waits on it.
 - worsening: mean pain over the last 7 local days (today-6 .. today) is at least 2 points, or at least 30%,
   above the mean of today-20 .. today-14. Each window needs 3 or more check-ins; the percentage only counts
   when the earlier mean is above 0. Shown for paused and finished patients too: pain that climbs matters
@@ -35,8 +37,18 @@ WORSENING_PERCENT = Fraction(30)
 MIN_TREND_CHECKINS = 3  # per window
 
 # 0 is the most urgent. Silent and stalled share a rank: both mean "the patient is not moving".
-SEVERITY = {"safety": 0, "worsening": 1, "assessment": 1, "silent": 2, "stalled": 2, "unread": 3}
-_KIND_ORDER = ("safety", "worsening", "assessment", "silent", "stalled", "unread")
+SEVERITY = {
+    "safety": 0,
+    "feedback": 1,
+    "worsening": 1,
+    "assessment": 1,
+    "silent": 2,
+    "stalled": 2,
+    "unread": 3,
+}
+_KIND_ORDER = ("safety", "feedback", "worsening", "assessment", "silent", "stalled", "unread")
+# The feedback signal counts whole days from the first moment (its text changes each day).
+FEEDBACK_COUNTED_AFTER = timedelta(0)
 _NO_SIGNAL_RANK = max(SEVERITY.values()) + 1
 
 
@@ -54,13 +66,15 @@ class PatientActivity:
     finished: bool
     paused: bool
     awaiting_assessment: bool = False  # week 1 waits for the therapist to record the clinical assessment
+    feedback_waiting: int = 0  # feedback moments the patient finished that wait for the therapist's reply
+    feedback_since: datetime | None = None  # when the oldest of them was finished (aware UTC)
 
 
 @dataclass(frozen=True)
 class Signal:
     """One reason to look at a patient today."""
 
-    kind: str  # "safety" | "worsening" | "assessment" | "silent" | "stalled" | "unread"
+    kind: str  # "safety" | "feedback" | "worsening" | "assessment" | "silent" | "stalled" | "unread"
     text: str  # a short plain phrase for the caseload row, e.g. "Silent for 9 days"
     severity: int  # 0 is the most urgent
 
@@ -87,6 +101,11 @@ def signals(activity: PatientActivity, now: datetime, today: date) -> list[Signa
     if activity.open_safety_alerts > 0:
         n = activity.open_safety_alerts
         found.append(_signal("safety", "Open safety alert" if n == 1 else f"{n} open safety alerts"))
+
+    if activity.feedback_waiting > 0 and activity.feedback_since is not None:
+        found.append(
+            _signal("feedback", _feedback_text(activity.feedback_waiting, now - activity.feedback_since))
+        )
 
     trend = _exact_trend(activity.daily_pain, today)
     if trend is not None and trend.worsening:
@@ -207,6 +226,13 @@ def _exact(value: float) -> Fraction:
 
 def _signal(kind: str, text: str) -> Signal:
     return Signal(kind=kind, text=text, severity=SEVERITY[kind])
+
+
+def _feedback_text(count: int, waited: timedelta) -> str:
+    days = max(waited.days, 0)
+    how_long = "under a day" if days == 0 else "1 day" if days == 1 else f"{days} days"
+    what = "Feedback waiting" if count == 1 else f"{count} feedback moments waiting"
+    return f"{what}, {how_long}"
 
 
 def _worsening_text(trend: _ExactTrend) -> str:

@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 from ..audit import record
 from ..csvfile import csv_text
 from ..erasure import erase_patient
+from ..feedback import feedback_of
 from ..journal.services import export_json, export_markdown, list_entries
 from ..models import CheckIn, Enrollment, MeasureResponse, Notification, StepProgress, User
 from ..practice.services import practice_export
 
 
 def export_archive(db: Session, patient: User, now: datetime) -> bytes:
-    """Everything stored about the patient, as one zip: journal, answers, check-ins, measures, profile."""
+    """Everything stored about the patient, as one zip: journal, answers, feedback moments with their
+    therapist's replies, check-ins, measures, practice, profile."""
     enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
     entries = list_entries(db, patient) + list_entries(db, patient, deleted=True)
     progress = (
@@ -70,6 +72,16 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         }
         for m in measures
     ]
+    feedback = [
+        {
+            "module": f.module_slug,
+            "step": f.step_id,
+            "sent_at": f.asked_at.isoformat(),
+            "reply": f.reply,
+            "replied_at": f.replied_at.isoformat() if f.replied_at else None,
+        }
+        for f in (feedback_of(db, enrollment) if enrollment else [])
+    ]
     table: list[list[object]] = [
         ["day", "pain", "sleep_hours", "sleep_quality", "stress", "mood", "habits", "note"]
     ]
@@ -95,6 +107,7 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         archive.writestr("journal.json", export_json(entries))
         archive.writestr("journal.md", export_markdown(entries, patient))
         archive.writestr("course-answers.json", json.dumps(answers, ensure_ascii=False, indent=2))
+        archive.writestr("feedback.json", json.dumps(feedback, ensure_ascii=False, indent=2))
         archive.writestr("questionnaires.json", json.dumps(scores, ensure_ascii=False, indent=2))
         archive.writestr("check-ins.csv", csv_text(table))
         archive.writestr(

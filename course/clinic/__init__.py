@@ -1,7 +1,7 @@
 """The therapist's side: their caseload and invites."""
 
 # Importing the views registers them on bp.
-from . import routes  # noqa: F401
+from . import feedback, routes  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]

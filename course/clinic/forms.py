@@ -67,3 +67,18 @@ class AssessmentForm(BaseForm):
         ASSESSMENT_STATEMENT, validators=[InputRequired("Please tick the box to record the assessment.")]
     )
     submit = SubmitField("Record the assessment")
+
+
+class FeedbackReplyForm(KeyedForm):
+    """The therapist's reply to a patient's feedback moment."""
+
+    text = TextAreaField(
+        "Your reply",
+        description="The patient sees it on the step and on their home page. What the step holds opens for "
+        "them when you send it.",
+        validators=[
+            InputRequired("Please write your reply first."),
+            Length(max=20000, message="Replies can be up to 20,000 characters."),
+        ],
+    )
+    submit = SubmitField("Send reply")

@@ -40,6 +40,7 @@ from ..models import (
     ClinicalNote,
     Comment,
     Enrollment,
+    FeedbackRequest,
     JournalEntry,
     MeasureResponse,
     ProgramOverride,
@@ -55,7 +56,8 @@ TIMELINE_LIMIT = 60
 class HistoryRow(NamedTuple):
     """One row of `patient_history`. What `key`, `detail`, `who`, `day` and `value` hold depends on `kind`."""
 
-    kind: str  # step, checkin, shared, measure, override, note, alert, acknowledged (an alert)
+    kind: str  # step, checkin, shared, measure, override, note, alert, acknowledged (an alert), feedback
+    # (a feedback moment finished: key module, detail step), replied (the therapist's reply to it)
     at: datetime
     id: int  # of the row in its own table (the journal entry for `shared`, the alert for `acknowledged`)
     key: str | None  # step: module slug; measure: measure id; override: its kind; alert: its kind
@@ -124,6 +126,24 @@ _HISTORY: CompoundSelect[Any] = union_all(
         StepProgress.status == StepStatus.COMPLETE,
         StepProgress.completed_at.is_not(None),
     ),
+    # Every feedback moment and reply (the pacing policy needs the replies; the program bounds them).
+    _select(
+        "feedback",
+        FeedbackRequest.asked_at,
+        FeedbackRequest.id,
+        key=FeedbackRequest.module_slug,
+        detail=FeedbackRequest.step_id,
+    ).where(FeedbackRequest.enrollment_id == _ENROLLMENT),
+    _select(
+        "replied",
+        FeedbackRequest.replied_at,
+        FeedbackRequest.id,
+        key=FeedbackRequest.module_slug,
+        detail=FeedbackRequest.step_id,
+        who=User.display_name,
+    )
+    .outerjoin_from(FeedbackRequest, User, User.id == FeedbackRequest.replied_by_id)
+    .where(FeedbackRequest.enrollment_id == _ENROLLMENT, FeedbackRequest.replied_at.is_not(None)),
     _select(
         "override",
         ProgramOverride.at,
@@ -209,7 +229,8 @@ def program_of(
         for row in sorted(history, key=lambda row: row.id)
         if row.kind == "override"
     ]
-    return policy_for(enrollment, catalog, completions, overrides, now)
+    replies = {(str(row.key), str(row.detail)): row.at for row in history if row.kind == "replied"}
+    return policy_for(enrollment, catalog, completions, overrides, now, replies)
 
 
 # Events at the same instant are listed by kind in this order, then in the order they were saved (an alert's
@@ -223,6 +244,8 @@ _TIES = {
     "note": (5, 0),
     "alert": (6, 0),
     "acknowledged": (6, 1),
+    "feedback": (0, 1),
+    "replied": (7, 0),
 }
 _VERBS = {
     "unlock_next": "opened the next module early",
@@ -256,6 +279,11 @@ def _event(row: HistoryRow, titles: dict[tuple[str, str], tuple[int, str]]) -> T
         return TimelineEvent(row.at, "override", f"{who} {_VERBS[str(row.key)]}{reason}")
     if row.kind == "note":
         return TimelineEvent(row.at, "note", f"Note by {who}: {row.detail}")
+    if row.kind in ("feedback", "replied"):
+        week, title = titles.get((str(row.key), str(row.detail)), (0, str(row.detail)))
+        if row.kind == "feedback":
+            return TimelineEvent(row.at, "feedback", f"Sent “{title}” (week {week}) for your reply")
+        return TimelineEvent(row.at, "feedback", f"{who} replied about “{title}” (week {week})")
     if row.kind == "alert":
         return TimelineEvent(row.at, "alert", f"Alert: {LABELS.get(str(row.key), str(row.key))}")
     note = f": {row.detail}" if row.detail else ""

@@ -41,6 +41,7 @@ from ..models import (
 from ..tracking.routes import evidence_page
 from . import summary
 from .blueprint import bp
+from .feedback import feedback_items
 from .forms import AcknowledgeForm, AssessmentForm, InviteForm, NoteForm, OverrideForm
 from .history import patient_history, program_of, shared_entries_with_replies, timeline
 from .rows import table_rows
@@ -232,6 +233,7 @@ def patient(patient_id: int) -> str:
         entries=shared_entries_with_replies(db, enrollment),
         is_unread=is_unread,
         events=timeline(history, catalog),
+        feedback=feedback_items(history, catalog),
         histories=measure_histories,
         talking_therapies=talking_therapies_reading(measure_histories),
         screening=screening_status(enrollment),

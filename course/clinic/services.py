@@ -24,6 +24,7 @@ from ..models import (
     CheckIn,
     ClinicalNote,
     Enrollment,
+    FeedbackRequest,
     JournalEntry,
     MeasureResponse,
     ProgramOverride,
@@ -32,7 +33,15 @@ from ..models import (
     User,
 )
 from ..pacing import OverrideEvent, ProgramState, local_midnight_after, program_state
-from ..triage import SILENT_AFTER, STALLED_AFTER, PatientActivity, Signal, signals, sort_key
+from ..triage import (
+    FEEDBACK_COUNTED_AFTER,
+    SILENT_AFTER,
+    STALLED_AFTER,
+    PatientActivity,
+    Signal,
+    signals,
+    sort_key,
+)
 
 SAFETY_KINDS = ("crisis", "red_flag")
 DAY = timedelta(days=1)
@@ -152,14 +161,41 @@ def caseload(
         literal(0),
         ProgramOverride.at,
     ).where(ProgramOverride.enrollment_id.in_(enrollment_ids))
+    # And the feedback moments: those waiting for a reply (since when), and the replies (the pacing policy
+    # lets go at them), each named "module step".
+    feedback_key = FeedbackRequest.module_slug.concat(literal(" ")).concat(FeedbackRequest.step_id)
+    asked = select(
+        literal("asked"), FeedbackRequest.enrollment_id, feedback_key, literal(0), FeedbackRequest.asked_at
+    ).where(FeedbackRequest.enrollment_id.in_(enrollment_ids), FeedbackRequest.replied_at.is_(None))
+    replied = select(
+        literal("replied"),
+        FeedbackRequest.enrollment_id,
+        feedback_key,
+        literal(0),
+        FeedbackRequest.replied_at,
+    ).where(FeedbackRequest.enrollment_id.in_(enrollment_ids), FeedbackRequest.replied_at.is_not(None))
     events: list[Any] = list(
-        db.execute(union_all(progress.group_by(StepProgress.enrollment_id, StepProgress.module_slug), pacing))
+        db.execute(
+            union_all(
+                progress.group_by(StepProgress.enrollment_id, StepProgress.module_slug),
+                pacing,
+                asked,
+                replied,
+            )
+        )
     )
+    waiting: dict[int, list[datetime]] = defaultdict(list)
+    replies: dict[int, dict[tuple[str, str], datetime]] = defaultdict(dict)
     for what, enrollment_id, name, count, at in events:
         if at is None:
             continue
         if what == "step":
             done_per_module[enrollment_id].append((name, int(count), _as_utc(at)))
+        elif what == "asked":
+            waiting[enrollment_id].append(_as_utc(at))
+        elif what == "replied":
+            module_slug, step_id = name.split(" ", 1)
+            replies[enrollment_id][(module_slug, step_id)] = _as_utc(at)
         else:
             overrides[enrollment_id].append(OverrideEvent(name, _as_utc(at)))
     # Check-ins of the last 22 UTC days cover every patient's last 21 local days.
@@ -197,6 +233,9 @@ def caseload(
             done,
             overrides.get(enrollment.id, []),
             now,
+            catalog.feedback_holds(path),
+            replies.get(enrollment.id, {}),
+            catalog.feedback_days,
             added=catalog.added(path),
         )
         open_modules = [m for m in state.modules if m.is_open]
@@ -241,6 +280,8 @@ def caseload(
                 finished=state.finished,
                 paused=enrollment.paused,
                 awaiting_assessment=enrollment.assessed_at is None,
+                feedback_waiting=len(waiting.get(enrollment.id, ())),
+                feedback_since=min(waiting[enrollment.id]) if waiting.get(enrollment.id) else None,
             ),
             now,
             today,
@@ -250,8 +291,16 @@ def caseload(
         opened = working.opened_at if working else None
         moments = [(row.last_active or enrollment.started_at, SILENT_AFTER)]
         moments += [(m, STALLED_AFTER) for m in (opened, last_step) if m is not None]
+        # A feedback moment waiting: its day count ("Feedback waiting, 2 days"), and the moment it lets go
+        # without a reply (the week shown may change then).
+        asked_at = waiting.get(enrollment.id, [])
+        if asked_at:
+            moments.append((min(asked_at), FEEDBACK_COUNTED_AFTER))
+        lets_go = [at + timedelta(days=catalog.feedback_days) for at in asked_at]
         row.fresh_until = min(
-            [local_midnight_after(now, 1, tz)] + [_next_day_counted(m, after, now) for m, after in moments]
+            [local_midnight_after(now, 1, tz)]
+            + [_next_day_counted(m, after, now) for m, after in moments]
+            + [at for at in lets_go if at > now]
         )
         rows.append(row)
     rows.sort(key=lambda r: sort_key(r.signals, r.name))

@@ -46,7 +46,7 @@ from ..triage import Signal, sort_key
 from .services import PAGE_SIZE, CaseRow, caseload
 
 # Bump when what a row holds or how it is computed changes: every stored row is then recomputed once.
-ROW_FORMAT = "3"
+ROW_FORMAT = "4"
 
 _entries = cast(Table, CaseloadEntry.__table__)
 

@@ -190,6 +190,7 @@ def load_step(build: Build, reader: Reader, raw: Any, module: str, list_line: in
         "path": False,
         "added": False,
         "recall": False,
+        "feedback": False,
         **kind.KEYS,
     }
     what = f"step '{raw.get('id', '?')}'"
@@ -220,4 +221,28 @@ def load_step(build: Build, reader: Reader, raw: Any, module: str, list_line: in
         for message in messages:
             reader.error(raw.line_of("audio"), message)
         step = replace(step, audio=guide)
+    if "feedback" in raw:
+        step = _feedback(reader, raw, step, what)
     return step
+
+
+def _feedback(reader: Reader, raw: LineDict, step: Step, what: str) -> Step:
+    """A feedback moment: `feedback: true` holds the next step (after a module's last step, the next
+    module), `feedback: module` the next module; only on a step whose answers the therapist can read."""
+    value = raw["feedback"]
+    line = raw.line_of("feedback")
+    if value is False:
+        return step
+    if value is not True and value != "module":
+        reader.error(
+            line, f"'feedback' of {what} must be true (the next step waits) or module (the next module)"
+        )
+        return step
+    if not step.collects_answers:
+        reader.error(
+            line,
+            f"{what} is a {step.type}: only a step that collects answers the therapist can read "
+            f"(an exercise, a check, a practice with ratings) can be a feedback moment",
+        )
+        return step
+    return replace(step, feedback="step" if value is True else "module")

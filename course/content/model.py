@@ -13,6 +13,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..pacing import FEEDBACK_DAYS, Holds
+
 if TYPE_CHECKING:
     from wtforms import Form
 
@@ -130,6 +132,10 @@ class Step(ABC):
     # for a patient who had finished the rest of it before then (pacing.waived_steps).
     added: date | None = None
     recall: Recall | None = None  # an earlier answer shown back above the step (`recall:`)
+    # A feedback moment (`feedback:`): once finished, its answers go to the therapist and what comes after
+    # waits for their reply (or the clinic's number of days): "step" (the next step; after a module's last
+    # step, the next module) or "module" (the next module). None: not a feedback moment.
+    feedback: Literal["step", "module"] | None = None
 
     # The `type:` the content writes for this kind.
     type: ClassVar[str]
@@ -177,6 +183,12 @@ class Step(ABC):
     def habit_adopted(self, answers: Mapping[str, Any]) -> str | None:
         """The id of the daily habit these answers adopt when the step is finished; None for most kinds."""
         return None
+
+    @property
+    def collects_answers(self) -> bool:
+        """Whether the patient answers something here that their therapist can read and reply to (only such
+        a step can be a feedback moment). False unless the kind says so."""
+        return False
 
     def transcript(self) -> str:
         """The text a recorded guide of this step reads (its own words); empty for kinds without one."""
@@ -251,6 +263,9 @@ class Catalog:
     evidence_log: EvidenceLog | None = None
     # The `measures:` schedule as written in course.yaml (validated against the questionnaires at start-up).
     schedule_raw: Any = None
+    # How many days a feedback moment waits for the therapist's reply before what it holds opens anyway: the
+    # clinic's COURSE_FEEDBACK_DAYS, set when the app loads the program.
+    feedback_days: int = FEEDBACK_DAYS
     _outlines: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -261,6 +276,7 @@ class Catalog:
     _added: dict[str, Mapping[tuple[str, str], date]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _holds: dict[str, Holds] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""
@@ -270,13 +286,14 @@ class Catalog:
         return None
 
     def fingerprint(self) -> str:
-        """A digest of the program's shape: the pace, each module's slug, week and title, the steps on each
-        path and the dates steps were added: it changes whenever what progress and pacing are computed from
-        changes. Worked out once."""
+        """A digest of the program's shape: the pace, each module's slug, week and title, the steps and the
+        feedback moments on each path, the days a feedback moment waits, and the dates steps were added: it
+        changes whenever what progress and pacing are computed from changes. Worked out once."""
         if not self._fingerprint:
-            parts = [str(self.pace_days)]
+            parts = [str(self.pace_days), str(self.feedback_days)]
             for path in ("standard", "pacing"):
                 parts += [f"{slug}:{','.join(steps)}" for slug, steps in self.outline(path)]
+                parts += [f"{slug}/{step}:{kind}" for slug, step, kind in self.feedback_holds(path)]
             parts += [f"{m.slug}:{m.week}:{m.title}" for m in self.modules]
             parts += [
                 f"{path}:{slug}/{step}:{day}"
@@ -293,6 +310,20 @@ class Catalog:
         if found is None:
             found = tuple((m.slug, tuple(s.id for s in m.steps_for(path))) for m in self.modules)
             self._outlines[path] = found
+        return found
+
+    def feedback_holds(self, path: str = "standard") -> Holds:
+        """The feedback moments on this path: (module slug, step id, what it holds), as the pacing policy
+        takes them (worked out once per path)."""
+        found = self._holds.get(path)
+        if found is None:
+            found = tuple(
+                (m.slug, s.id, s.feedback)
+                for m in self.modules
+                for s in m.steps_for(path)
+                if s.feedback is not None
+            )
+            self._holds[path] = found
         return found
 
     def path_steps(self, path: str = "standard") -> dict[str, frozenset[str]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -46,19 +47,36 @@ def _module_or_404(slug: str) -> Module:
     return module
 
 
+# The newest replies to the patient's feedback moments shown on the home page, for a while after they came.
+REPLIES_ON_HOME = 3
+REPLY_SHOWN = timedelta(days=14)
+
+
 @bp.get("/")
 @role_required(Role.PATIENT)
 def home() -> str:
     """What to do today first, then the path of modules, and steps added to weeks already finished."""
     enrollment = current_enrollment()
     catalog = _catalog()
-    facts = home_facts(get_db(), enrollment, catalog, extensions.schedule(), clock.now())
+    now = clock.now()
+    facts = home_facts(get_db(), enrollment, catalog, extensions.schedule(), now)
     state = facts.state
     current = state.current
     current_module = catalog.module(current[0]) if current else None
     current_step = current_module.step(current[1]) if current_module and current else None
+    held = None
+    if current_step is not None and current_module is not None:
+        held = held_by(catalog, state, current_module.slug, current_step.id)
+    elif state.next_locked is not None:
+        held = held_by(catalog, state, state.next_locked.slug, None)
     return render_template(
         "learn/home.html",
+        held=held,
+        replies=[
+            (catalog.module(r.module_slug), r)
+            for r in facts.replies[:REPLIES_ON_HOME]
+            if r.at > now - REPLY_SHOWN
+        ],
         screening=screening_status(enrollment),
         due=facts.due,
         measures=extensions.measures(),
@@ -140,7 +158,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         abort(404)
     db = get_db()
     now = clock.now()
-    state, progress = step_page_facts(db, enrollment, _catalog(), slug, step_id, now)
+    state, progress, reply = step_page_facts(db, enrollment, _catalog(), slug, step_id, now)
     if not state.step_is_open(slug, step_id):
         return _locked(module, step, state), 403
 
@@ -171,6 +189,8 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
                 show_crisis_help("words")
             if saved_step.switched_to_pacing:
                 return _switched_to_pacing(module)
+            if saved_step.asked_for_feedback:
+                flash("Your answers went to your therapist. They will write back to you here.", "success")
             if anchor := step.SHOW_AFTER_FINISHING:
                 return redirect(url_for(".step", slug=slug, step_id=step_id, _anchor=anchor))
             return redirect(_after(module, steps, step))
@@ -189,6 +209,7 @@ def step(slug: str, step_id: str) -> Response | str | tuple[str, int]:
         index=index,
         state=state,
         progress=progress,
+        reply=reply,
         saved=saved,
         field_name=field_name,
         steps=steps,
@@ -256,9 +277,38 @@ def _locked(module: Module, step: Step | None, state: Any) -> str:
         step=step,
         module_state=module_state,
         waiting=waiting,
+        held=held_by(_catalog(), state, module.slug, step.id if step else None),
         state=state,
         patient=current_user,
     )
+
+
+class Held(NamedTuple):
+    """A feedback moment holding a step or a week: its step, and when it opens without a reply."""
+
+    module: Module
+    step: Step
+    until: datetime
+
+
+def held_by(catalog: Catalog, state: ProgramState, slug: str, step_id: str | None) -> Held | None:
+    """The feedback moment that holds this step (or, without a step, this locked week), if one does."""
+    found: tuple[str, str, datetime] | None = None
+    if step_id is not None:
+        step_hold = state.held_by(slug, step_id)
+        if step_hold is not None:
+            found = (slug, step_hold[0], step_hold[1].until)
+    locked = state.module(slug)
+    if found is None and locked is not None and locked.opens_on is None and locked.waiting_for is None:
+        # A week whose day has come and whose week before is finished: only a feedback moment holds it.
+        module_hold = state.module_held_by(slug)
+        if module_hold is not None:
+            found = (module_hold[0], module_hold[1], module_hold[2].until)
+    if found is None:
+        return None
+    module = catalog.module(found[0])
+    step = module.step(found[1]) if module else None
+    return Held(module, step, found[2]) if module and step else None
 
 
 @bp.get("/<slug>/<step_id>/audio/<name>")

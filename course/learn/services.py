@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from ..measures.schedule import Due, Schedule, due_measures
 from ..models import (
     CheckIn,
     Enrollment,
+    FeedbackRequest,
     JournalEntry,
     MeasureResponse,
     ProgramOverride,
@@ -51,11 +53,12 @@ from ..steps.kinds.journal import JournalStep
 @dataclass(frozen=True)
 class StepSaved:
     """The saved progress; whether what was written calls for crisis help; whether an answer revealing
-    post-exertional malaise moved the patient to the pacing path."""
+    post-exertional malaise moved the patient to the pacing path; whether a feedback moment was finished."""
 
     progress: StepProgress
     crisis: bool
     switched_to_pacing: bool = False
+    asked_for_feedback: bool = False  # a feedback moment finished: the therapist is to be told
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class HomeFacts:
     state: ProgramState
     due: list[Due]
     checked_in_today: bool
+    replies: list[Replied]
 
 
 # A patient page reads its data in one statement: small selects for one patient joined by UNION ALL, each row
@@ -156,9 +160,20 @@ _CHECKED_IN = select(
     literal_column("'checkin'"), _NO_TEXT, _NO_TEXT, _NO_TIME, _NO_ANSWERS, CheckIn.day
 ).where(CheckIn.patient_id == _USER_ID, CheckIn.day >= bindparam("from_day", type_=Date))
 
-PROGRAM: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES)
-STEP_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _SAVED)
-HOME_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _ANSWERED, _CHECKED_IN)
+# The therapist's replies to the patient's feedback moments (the pacing policy lets go at a reply): the module
+# and step joined by a space, the reply's words and time.
+_REPLIES = select(
+    literal_column("'reply'"),
+    FeedbackRequest.module_slug.concat(_SPACE).concat(FeedbackRequest.step_id),
+    FeedbackRequest.reply,
+    FeedbackRequest.replied_at,
+    _NO_ANSWERS,
+    _NO_DAY,
+).where(FeedbackRequest.enrollment_id == _ENROLLMENT, FeedbackRequest.replied_at <= _NOW)
+
+PROGRAM: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _REPLIES)
+STEP_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _REPLIES, _SAVED)
+HOME_PAGE: CompoundSelect[Any] = union_all(_COMPLETED, _OVERRIDES, _REPLIES, _ANSWERED, _CHECKED_IN)
 
 
 class Done(NamedTuple):
@@ -176,6 +191,15 @@ class Override(NamedTuple):
     at: datetime
 
 
+class Replied(NamedTuple):
+    """The therapist's reply to one of the patient's feedback moments."""
+
+    module_slug: str
+    step_id: str
+    text: str
+    at: datetime
+
+
 class Answered(NamedTuple):
     """A questionnaire completed for one of its due dates."""
 
@@ -189,7 +213,7 @@ class CheckedIn(NamedTuple):
     day: date
 
 
-Fact = Done | Override | SavedAnswers | Answered | CheckedIn
+Fact = Done | Override | Replied | SavedAnswers | Answered | CheckedIn
 
 
 def _fact(row: Sequence[Any]) -> Fact:
@@ -199,6 +223,9 @@ def _fact(row: Sequence[Any]) -> Fact:
         return Done(text, tuple(other.split(" ")), at)
     if tag == "override":
         return Override(text, at)
+    if tag == "reply":
+        module_slug, step_id = text.split(" ", 1)
+        return Replied(module_slug, step_id, other or "", at)
     if tag == "saved":
         return SavedAnswers(StepStatus(text), dict(answers or {}), at)
     if tag == "answered":
@@ -240,10 +267,19 @@ def program_for(db: Session, enrollment: Enrollment, catalog: Catalog, now: date
     return _state(db, enrollment, catalog, facts, now)
 
 
+class StepFacts(NamedTuple):
+    """What a step page reads: the program state, what was saved on the step, and the therapist's reply to
+    it when it is a feedback moment that has one."""
+
+    state: ProgramState
+    saved: SavedAnswers | None
+    reply: Replied | None
+
+
 def step_page_facts(
     db: Session, enrollment: Enrollment, catalog: Catalog, module_slug: str, step_id: str, now: datetime
-) -> tuple[ProgramState, SavedAnswers | None]:
-    """The program state and what was saved on one step, in one statement."""
+) -> StepFacts:
+    """The program state, what was saved on one step and the reply to it, in one statement."""
     params = {
         **step_params(module_slug, step_id, now),
         "user_id": enrollment.patient_id,
@@ -251,7 +287,15 @@ def step_page_facts(
     }
     facts = read_facts(db, STEP_PAGE, params)
     saved = next((fact for fact in facts if isinstance(fact, SavedAnswers)), None)
-    return _state(db, enrollment, catalog, facts, now), saved
+    reply = next(
+        (
+            f
+            for f in facts
+            if isinstance(f, Replied) and f.module_slug == module_slug and f.step_id == step_id
+        ),
+        None,
+    )
+    return StepFacts(_state(db, enrollment, catalog, facts, now), saved, reply)
 
 
 def home_facts(
@@ -267,6 +311,9 @@ def home_facts(
         state=_state(db, enrollment, catalog, facts, now),
         due=due_measures(schedule, enrollment.started_at, zone, now, answered),
         checked_in_today=any(isinstance(fact, CheckedIn) and fact.day == today for fact in facts),
+        replies=sorted(
+            (fact for fact in facts if isinstance(fact, Replied)), key=lambda r: r.at, reverse=True
+        ),
     )
 
 
@@ -284,6 +331,7 @@ def _state(
     completions: dict[tuple[str, str], datetime] = {}
     overrides: list[OverrideEvent] = []
     read_each = False
+    replies: dict[tuple[str, str], datetime] = {}
     for fact in facts:
         if isinstance(fact, Done):
             for step_id in fact.step_ids:
@@ -293,6 +341,8 @@ def _state(
                 read_each = True
         elif isinstance(fact, Override):
             overrides.append(OverrideEvent(fact.kind, fact.at))
+        elif isinstance(fact, Replied):
+            replies[(fact.module_slug, fact.step_id)] = fact.at
     if read_each:
         # A module's latest completion may be an off-path step's: the policy needs each step's own time.
         completions = {
@@ -302,7 +352,7 @@ def _state(
             )
             if at is not None
         }
-    return policy_for(enrollment, catalog, completions, overrides, now)
+    return policy_for(enrollment, catalog, completions, overrides, now, replies)
 
 
 def policy_for(
@@ -311,9 +361,11 @@ def policy_for(
     completions: Mapping[tuple[str, str], datetime],
     overrides: Sequence[OverrideEvent],
     now: datetime,
+    replies: Mapping[tuple[str, str], datetime] = MappingProxyType({}),
 ) -> ProgramState:
-    """`pacing.program_state` for this enrollment: its path's outline, its start, the patient's time zone,
-    the catalog's pace, and the steps added to modules later."""
+    """`pacing.program_state` for this enrollment: its path's outline, its start, the patient's time zone and
+    the catalog's pace, the path's feedback moments with the therapist's replies to them (their times) and
+    the clinic's days a feedback moment waits, and the steps added to modules later."""
     path = path_of(enrollment)
     return program_state(
         catalog.outline(path),
@@ -323,6 +375,9 @@ def policy_for(
         completions,
         overrides,
         now,
+        catalog.feedback_holds(path),
+        replies,
+        catalog.feedback_days,
         added=catalog.added(path),
     )
 
@@ -392,11 +447,31 @@ def save_step(
     progress.answers = answers
     progress.updated_at = now
     touch(enrollment, now)
+    asked = False
     if complete and progress.status != StepStatus.COMPLETE:
         progress.status = StepStatus.COMPLETE
         progress.completed_at = now
+        if step.feedback is not None:
+            asked = ask_for_feedback(db, enrollment, module_slug, step.id, now)
     db.flush()
-    return StepSaved(progress, crisis, switched)
+    return StepSaved(progress, crisis, switched, asked)
+
+
+def ask_for_feedback(
+    db: Session, enrollment: Enrollment, module_slug: str, step_id: str, now: datetime
+) -> bool:
+    """Note that the patient finished a feedback moment: their answers now wait for the therapist's reply.
+    False when it was already noted (a double submit)."""
+    try:
+        with db.begin_nested():
+            db.add(
+                FeedbackRequest(
+                    enrollment_id=enrollment.id, module_slug=module_slug, step_id=step_id, asked_at=now
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def _save_journal_answer(

@@ -29,6 +29,7 @@ from ..models import (
     Alert,
     AlertState,
     Enrollment,
+    FeedbackRequest,
     JournalEntry,
     Notification,
     NotificationOptOut,
@@ -41,14 +42,17 @@ PATIENT_KINDS = {
     "week_open": "When a new week of the program opens",
     "nudge": "A gentle reminder after a few quiet days (at most once a week)",
     "measure_due": "When a short questionnaire is ready",
+    "feedback_reply": "When your therapist replies to answers you sent them",
 }
 THERAPIST_KINDS = {
     "digest_alerts": "New alerts, in the daily digest",
     "digest_unread": "Unread shared journal entries, in the daily digest",
     "digest_silent": "Patients who went quiet, in the daily digest",
+    "feedback_waiting": "When a patient's answers wait for your reply",
 }
 QUIET_FROM, QUIET_UNTIL = 21, 8  # no patient email between 21:00 and 08:00 local time
 NUDGE_AFTER = timedelta(days=3)
+FEEDBACK_NEWS = timedelta(days=2)  # a feedback moment or a reply is told about within this long
 NUDGE_EVERY = timedelta(days=7)
 SILENT_AFTER = timedelta(days=7)
 SAFETY_KINDS = tuple(kind for kind, severity in SEVERITY.items() if severity == 0)
@@ -180,6 +184,41 @@ def _patient_messages(
                     "nudge",
                 )
             )
+    messages += _reply_messages(db, now, base, off)
+    return messages
+
+
+def _reply_messages(db: Session, now: datetime, base: str, off: set[tuple[int, str]]) -> list[Message]:
+    """A patient's therapist replied to a feedback moment (the words stay in the app)."""
+    messages: list[Message] = []
+    replied = db.scalars(
+        select(FeedbackRequest)
+        .join(Enrollment, Enrollment.id == FeedbackRequest.enrollment_id)
+        .join(User, User.id == Enrollment.patient_id)
+        .where(
+            User.active.is_(True),
+            FeedbackRequest.replied_at.is_not(None),
+            FeedbackRequest.replied_at > now - FEEDBACK_NEWS,
+            FeedbackRequest.replied_at <= now,
+        )
+        .options(joinedload(FeedbackRequest.enrollment).joinedload(Enrollment.patient))
+    ).all()
+    for request in replied:
+        patient = request.enrollment.patient
+        if _quiet(patient, now) or (patient.id, "feedback_reply") in off:
+            continue
+        messages.append(
+            Message(
+                f"feedback_reply:{request.id}",
+                patient,
+                "feedback_reply",
+                "Your therapist replied",
+                f"Hello {patient.display_name},\n\nYour therapist replied to the answers you sent them. "
+                "Sign in to read it.",
+                f"{base}/learn/{request.module_slug}/{request.step_id}",
+                "feedback_reply",
+            )
+        )
     return messages
 
 
@@ -238,6 +277,36 @@ def _therapist_messages(db: Session, now: datetime, base: str, off: set[tuple[in
                     patient_id=patient_id,
                 )
             )
+    # A patient's answers to a feedback moment wait for the therapist's reply: told once, without the words.
+    waiting = db.scalars(
+        select(FeedbackRequest)
+        .where(
+            FeedbackRequest.replied_at.is_(None),
+            FeedbackRequest.asked_at > now - FEEDBACK_NEWS,
+            FeedbackRequest.asked_at <= now,
+        )
+        .options(joinedload(FeedbackRequest.enrollment).joinedload(Enrollment.therapist))
+    ).all()
+    for request in waiting:
+        therapist = request.enrollment.therapist
+        patient_id = request.enrollment.patient_id
+        if not therapist.active or (therapist.id, "feedback_waiting") in off:
+            continue
+        messages.append(
+            Message(
+                f"feedback:{request.id}",
+                therapist,
+                "feedback_waiting",
+                "A patient's answers wait for your reply",
+                f"Hello {therapist.display_name},\n\n"
+                "One of your patients finished a step that waits for your reply. Their next step opens "
+                "when you reply. Please sign in to read their answers.",
+                f"{base}/clinic/patients/{patient_id}/feedback/{request.id}",
+                "feedback_waiting",
+                notification="A patient's answers wait for your reply.",
+                patient_id=patient_id,
+            )
+        )
     therapists = db.scalars(select(User).where(User.role == Role.THERAPIST, User.active.is_(True))).all()
     for therapist in therapists:
         local = now.astimezone(zone_of(therapist))

@@ -93,7 +93,7 @@ def practice_offers(state: ProgramState, enrollment: Enrollment) -> list[Offer]:
 def ladder_try_it(state: ProgramState, module_slug: str, step_id: str) -> str | None:
     """Where to try the rungs of a fear ladder: the "Try it" tool's address on the step its `ladder` names
     (practice.yaml), once the tool is open for the patient; else None."""
-    tool = _tools().try_it
+    tool = installed().try_it
     ladder = tool.ladder if tool is not None else None
     if tool is None or ladder is None or (ladder.module, ladder.step) != (module_slug, step_id):
         return None

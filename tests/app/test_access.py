@@ -18,7 +18,7 @@ from course.alerts import raise_alert
 from course.assets import fingerprinted
 from course.clock import FrozenClock
 from course.journal.services import create_entry, set_shared, soft_delete
-from course.models import TryIt, User
+from course.models import FeedbackRequest, TryIt, User
 from tests.conftest import FIXTURE_PROGRAM, sign_in_as
 
 # The fixture program's recorded guide, by its fingerprinted name.
@@ -316,6 +316,14 @@ TABLE = [
         "/clinic/patients/{patient_id}/journal/{entry_id}/comment",
         {**OWN_THERAPIST_ONLY, "own_therapist": 422},
     ),
+    Row("clinic.feedback", "GET", "/clinic/patients/{patient_id}/feedback/{feedback_id}", OWN_THERAPIST_ONLY),
+    # An empty reply is refused, and the words typed shown again.
+    Row(
+        "clinic.feedback",
+        "POST",
+        "/clinic/patients/{patient_id}/feedback/{feedback_id}",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 422},
+    ),
     Row("clinic.invites", "GET", "/clinic/invites", THERAPIST_ONLY),
     # An empty invite is valid: saved, then shown on the page it redirects to.
     Row(
@@ -393,8 +401,16 @@ def test_access_table(
     db.commit()
     try_it = TryIt(patient_id=patient.id, activity="A walk", prediction="It will hurt", predicted=8)
     db.add(try_it)
+    feedback = FeedbackRequest(
+        enrollment_id=patient.enrollment.id,  # type: ignore[union-attr]
+        module_slug="first",
+        step_id="alarm",
+        asked_at=clock(),
+    )
+    db.add(feedback)
     db.commit()
     entries = {
+        "feedback_id": feedback.id,
         "try_it_id": try_it.id,
         "entry_id": shared.id,
         "private_entry_id": private.id,

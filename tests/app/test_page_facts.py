@@ -28,6 +28,7 @@ from course.learn.services import (
     CheckedIn,
     Done,
     Override,
+    Replied,
     SavedAnswers,
     home_params,
     read_facts,
@@ -40,6 +41,7 @@ from tests.app.test_patient_page_cost import give_history
 KINDS = {
     "done": Done,
     "override": Override,
+    "reply": Replied,
     "saved": SavedAnswers,
     "answered": Answered,
     "checkin": CheckedIn,
@@ -96,6 +98,8 @@ def test_every_row_comes_back_as_the_fact_its_tag_names(
         elif isinstance(fact, SavedAnswers):
             assert fact.status == StepStatus.COMPLETE
             assert fact.answers == {"note": f"{params['module_slug']}/{params['step_id']}"}
+        elif isinstance(fact, Replied):
+            assert (fact.module_slug, fact.step_id, fact.text) == ("first", "alarm", "A reply.")
         elif isinstance(fact, Answered):
             assert fact.measure_id == "phq9"
         elif isinstance(fact, CheckedIn):

@@ -19,6 +19,7 @@ from course.content.model import Catalog
 from course.db import engines
 from course.models import (
     CheckIn,
+    FeedbackRequest,
     MeasureResponse,
     OverrideKind,
     ProgramOverride,
@@ -58,7 +59,8 @@ def statements_for(app: Flask, client: Any, path: str) -> int:
 
 
 def give_history(db: Session, patient: User, catalog: Catalog, clock: FrozenClock) -> None:
-    """The first module complete and the rest started; overrides, questionnaires, today's check-in."""
+    """The first module complete and the rest started; overrides, a feedback moment replied to,
+    questionnaires, today's check-in."""
     enrollment = patient.enrollment
     assert enrollment is not None
     now = clock()
@@ -77,6 +79,16 @@ def give_history(db: Session, patient: User, catalog: Catalog, clock: FrozenCloc
                     completed_at=now - timedelta(days=29 - j) if done else None,
                 )
             )
+    db.add(
+        FeedbackRequest(
+            enrollment_id=enrollment.id,
+            module_slug="first",
+            step_id="alarm",
+            asked_at=now - timedelta(days=28),
+            reply="A reply.",
+            replied_at=now - timedelta(days=27),
+        )
+    )
     for n, kind in enumerate([OverrideKind.PAUSE, OverrideKind.RESUME, OverrideKind.UNLOCK_NEXT]):
         db.add(ProgramOverride(enrollment_id=enrollment.id, kind=kind, at=now - timedelta(days=20 - n)))
     for n in range(3):

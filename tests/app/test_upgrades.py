@@ -543,6 +543,35 @@ SAMPLES: list[Sample] = [
             "created_at": at(24),
         },
     ),
+    # 0015: feedback moments, one waiting and one replied to.
+    Sample(
+        "0015",
+        "feedback_requests",
+        {
+            "id": 1,
+            "enrollment_id": 1,
+            "module_slug": "evidence",
+            "step_id": "evidence-log",
+            "asked_at": at(25),
+            "reply": "Good clues – Zoë, keep going",
+            "replied_at": at(26),
+            "replied_by_id": THERAPIST,
+        },
+    ),
+    Sample(
+        "0015",
+        "feedback_requests",
+        {
+            "id": 2,
+            "enrollment_id": 1,
+            "module_slug": "alarm-system",
+            "step_id": "alarm-notes",
+            "asked_at": at(27),
+            "reply": None,
+            "replied_at": None,
+            "replied_by_id": None,
+        },
+    ),
 ]
 
 

@@ -42,6 +42,7 @@ NOT_READ = {
     "type",
     "source",
     "path",
+    "feedback",  # a feedback moment: what it holds ("step" or "module")
     "value",
     "answer",
     "area",

@@ -1,5 +1,5 @@
-"""The security tests' world: a patient with shared, private and deleted entries and an alert, their own
-therapist, another patient and therapist, and an admin."""
+"""The security tests' world: a patient with shared, private and deleted entries, an alert and a feedback
+moment waiting for a reply, their own therapist, another patient and therapist, and an admin."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from course.alerts import raise_alert
 from course.clock import FrozenClock
 from course.journal.services import create_entry, set_shared
-from course.models import TryIt, User
+from course.models import FeedbackRequest, TryIt, User
 
 
 @pytest.fixture
@@ -33,6 +33,14 @@ def world(
     alert = raise_alert(db, patient.enrollment, "crisis", now=clock(), details={})  # type: ignore[arg-type]
     try_it = TryIt(patient_id=patient.id, activity="A walk", prediction="It will hurt", predicted=8)
     db.add(try_it)
+    # A feedback moment the patient finished, waiting for the therapist's reply.
+    feedback = FeedbackRequest(
+        enrollment_id=patient.enrollment.id,  # type: ignore[union-attr]
+        module_slug="first",
+        step_id="alarm",
+        asked_at=clock(),
+    )
+    db.add(feedback)
     db.commit()
     people = {
         "patient": patient,
@@ -49,5 +57,6 @@ def world(
         "deleted_entry_id": deleted.id,
         "alert_id": alert.id,
         "try_it_id": try_it.id,
+        "feedback_id": feedback.id,
     }
     return {"people": people, "ids": ids}

@@ -18,6 +18,7 @@ from course.models import (
     AuditEvent,
     BoosterAnswer,
     DeletionLogEntry,
+    FeedbackRequest,
     Invite,
     Notification,
     PendingSubmission,
@@ -134,6 +135,17 @@ def test_deletion_leaves_no_name_email_or_words_anywhere(
     )
     db.add(Reappraisal(patient_id=patient_id, thought=WORDS, answer=WORDS))
     db.add(BoosterAnswer(patient_id=patient_id, booster_id="month-1", what_helped=WORDS, practise=WORDS))
+    # A feedback moment and the therapist's reply, which quotes the patient.
+    db.add(
+        FeedbackRequest(
+            enrollment_id=patient.enrollment.id,  # type: ignore[union-attr]
+            module_slug="first",
+            step_id="alarm",
+            asked_at=clock(),
+            reply=f"About {WORDS}",
+            replied_at=clock(),
+        )
+    )
     db.commit()
     assert runner.invoke(args=["send-notifications"]).exit_code == 0
     assert db.scalar(select(Notification).where(Notification.patient_id == patient_id)) is not None

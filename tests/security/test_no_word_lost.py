@@ -140,6 +140,7 @@ def found(app: Flask, db: Session, world: dict[str, Any], clock: FrozenClock) ->
         "journal.edit",
         "clinic.note",
         "clinic.comment",
+        "clinic.feedback",
         "clinic.acknowledge_alert",
         "clinic.pacing_action",
         "clinic.invites",

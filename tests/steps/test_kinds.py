@@ -39,7 +39,7 @@ from tests.conftest import FIXTURE_PROGRAM, sign_in_as
 ROOT = Path(__file__).parent.parent.parent
 TEMPLATES = ROOT / "templates" / "steps"
 PROGRAMS = {"fixture": FIXTURE_PROGRAM, "real": ROOT / "modules"}
-COMMON_KEYS = {"id", "type", "title", "path", "added", "recall"}
+COMMON_KEYS = {"id", "type", "title", "path", "added", "recall", "feedback"}
 
 
 def steps_of(program: str) -> Iterator[tuple[str, Step]]:
@@ -95,7 +95,7 @@ def test_every_kind_has_every_part(kind: type[Step]) -> None:
     assert (TEMPLATES / f"{kind.type}.html").is_file(), f"no page partial templates/steps/{kind.type}.html"
     assert kind.__doc__, kind
     assert all(isinstance(key, str) and isinstance(required, bool) for key, required in kind.KEYS.items())
-    assert not COMMON_KEYS & set(kind.KEYS), "id, type, title, path, added and recall are read for every kind"
+    assert not COMMON_KEYS & set(kind.KEYS), "the common keys are read for every kind"
     fixture = {type(step) for _slug, step in steps_of("fixture")}
     assert kind in fixture, f"tests/fixtures/program uses no {kind.type} step, so the app tests never see one"
 

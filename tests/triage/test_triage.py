@@ -293,3 +293,38 @@ def test_sort_key_most_urgent_signal_decides() -> None:
     both = [Signal("unread", "1 unread shared entry", 3), Signal("safety", "Open safety alert", 0)]
     assert sort_key(both, "Zed") < sort_key([Signal("worsening", "Pain up", 1)], "Abe")
     assert sort_key([], "Abe") > sort_key([Signal("unread", "x", 3)], "Zed")
+
+
+# ---- feedback ---------------------------------------------------------------------------------------------
+
+
+def test_feedback_waiting_is_counted_in_whole_days_from_the_oldest() -> None:
+    for waited, text in (
+        (timedelta(hours=23, minutes=59), "Feedback waiting, under a day"),
+        (timedelta(days=1), "Feedback waiting, 1 day"),
+        (timedelta(days=2, hours=5), "Feedback waiting, 2 days"),
+    ):
+        found = signals(active(feedback_waiting=1, feedback_since=NOW - waited), NOW, TODAY)
+        assert [(s.kind, s.text) for s in found] == [("feedback", text)]
+    two = signals(active(feedback_waiting=2, feedback_since=NOW - timedelta(days=3)), NOW, TODAY)
+    assert two[0].text == "2 feedback moments waiting, 3 days"
+
+
+@pytest.mark.parametrize("state", ["finished", "paused"])
+def test_feedback_waiting_is_shown_whatever_the_patients_state(state: str) -> None:
+    patient = active(feedback_waiting=1, feedback_since=NOW, **{state: True})
+    assert kinds(signals(patient, NOW, TODAY)) == ["feedback"]
+
+
+def test_feedback_ranks_first_after_safety() -> None:
+    patient = active(
+        open_safety_alerts=1,
+        feedback_waiting=1,
+        feedback_since=NOW - timedelta(days=1),
+        daily_pain=pain([6, 6, 6], [3, 3, 3]),
+        unread_shares=1,
+    )
+    assert kinds(signals(patient, NOW, TODAY)) == ["safety", "feedback", "worsening", "unread"]
+    waiting = signals(active(feedback_waiting=1, feedback_since=NOW), NOW, TODAY)
+    silent = signals(active(last_active_at=NOW - timedelta(days=8)), NOW, TODAY)
+    assert sort_key(waiting, "Zed") < sort_key(silent, "Abe")

@@ -47,6 +47,11 @@ class Check(Step):
         body_html = source.markdown("body")
         return cls(**source.common, body_html=body_html, questions=_questions(source))
 
+    @property
+    def collects_answers(self) -> bool:
+        """Its chosen answers read to the therapist: it can be a feedback moment."""
+        return True
+
     def form_fields(self) -> dict[str, Any]:
         """A radio group per question, and "Check my answers"."""
         attrs: dict[str, Any] = {

@@ -37,6 +37,11 @@ class Exercise(Step):
         return cls(**source.common, body_html=body_html, fields=found)
 
     @property
+    def collects_answers(self) -> bool:
+        """Its fields are answers the therapist reads: it can be a feedback moment."""
+        return True
+
+    @property
     def pem_fields(self) -> tuple[Field, ...]:
         """Its choice fields that ask about post-exertional malaise (`pem_question: true`)."""
         return tuple(spec for spec in self.fields if spec.pem_question)

@@ -60,6 +60,11 @@ class Practice(Step):
             ratings=_ratings(source),
         )
 
+    @property
+    def collects_answers(self) -> bool:
+        """Its ratings, when it has some, read to the therapist: then it can be a feedback moment."""
+        return bool(self.ratings)
+
     def form_fields(self) -> dict[str, Any]:
         """Each rating before and after (optional), and "I have done this practice"."""
         attrs: dict[str, Any] = {
