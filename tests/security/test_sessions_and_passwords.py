@@ -53,6 +53,9 @@ def test_every_rate_limit_guards_posts_only_so_pages_can_skip_the_limiter(app: F
         "account.change_password": [("post",)],
         "account.confirm_password": [("post",)],
         "account.turn_off_factors": [("post",)],
+        "messages.conversation": [("post",)],
+        "messages.patient_conversation": [("post",)],
+        "messages.review": [("post",)],
     }
 
 
