@@ -19,12 +19,13 @@ from .models import (
     CheckIn,
     Enrollment,
     JournalEntry,
+    Message,
     ProgramOverride,
     StepProgress,
     User,
 )
 
-_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert)
+_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert, Message)
 _BY_PATIENT = (CheckIn, JournalEntry)
 _entries = cast(Table, CaseloadEntry.__table__)
 

@@ -9,7 +9,11 @@ Rules (thresholds are module constants):
 - silent: no activity for 7 days or more (from enrollment when the patient has never been active).
 - stalled: the current module opened 10 or more days ago and no step in it was completed in the last 10 days.
   Not shown when the patient is also silent: "silent" already says more, and one row should not repeat itself.
+- reply: the patient wrote messages the therapist has not read or answered ("waiting for your reply"). The
+  clinic tells patients when to expect an answer, so this ranks with silent and stalled, before them.
 - unread: the patient shared journal entries the therapist has not read.
+- review: the therapist's review of the patient is due (`review_due_at`: the therapist's cadence, weekly
+  unless they chose otherwise, from the last review). Not shown for finished patients.
 - assessment: week 1 waits for the therapist to record the clinical assessment (the therapist's own task).
 Silent and stalled are never shown for finished or paused patients: nothing is expected of them.
 
@@ -35,8 +39,17 @@ WORSENING_PERCENT = Fraction(30)
 MIN_TREND_CHECKINS = 3  # per window
 
 # 0 is the most urgent. Silent and stalled share a rank: both mean "the patient is not moving".
-SEVERITY = {"safety": 0, "worsening": 1, "assessment": 1, "silent": 2, "stalled": 2, "unread": 3}
-_KIND_ORDER = ("safety", "worsening", "assessment", "silent", "stalled", "unread")
+SEVERITY = {
+    "safety": 0,
+    "worsening": 1,
+    "assessment": 1,
+    "reply": 2,
+    "silent": 2,
+    "stalled": 2,
+    "unread": 3,
+    "review": 3,
+}
+_KIND_ORDER = ("safety", "worsening", "assessment", "reply", "silent", "stalled", "unread", "review")
 _NO_SIGNAL_RANK = max(SEVERITY.values()) + 1
 
 
@@ -54,13 +67,15 @@ class PatientActivity:
     finished: bool
     paused: bool
     awaiting_assessment: bool = False  # week 1 waits for the therapist to record the clinical assessment
+    waiting_messages: int = 0  # the patient's messages the therapist has not read
+    review_due_at: datetime | None = None  # when the therapist's next review of the patient is due (aware)
 
 
 @dataclass(frozen=True)
 class Signal:
     """One reason to look at a patient today."""
 
-    kind: str  # "safety" | "worsening" | "assessment" | "silent" | "stalled" | "unread"
+    kind: str  # "safety" | "worsening" | "assessment" | "reply" | "silent" | "stalled" | "unread" | "review"
     text: str  # a short plain phrase for the caseload row, e.g. "Silent for 9 days"
     severity: int  # 0 is the most urgent
 
@@ -95,6 +110,11 @@ def signals(activity: PatientActivity, now: datetime, today: date) -> list[Signa
     if activity.awaiting_assessment:
         found.append(_signal("assessment", "Week 1 waits for you to record their assessment"))
 
+    if activity.waiting_messages > 0:
+        n = activity.waiting_messages
+        text = "1 message waiting for your reply" if n == 1 else f"{n} messages waiting for your reply"
+        found.append(_signal("reply", text))
+
     expected_to_move = not (activity.finished or activity.paused)
     silent = False
     if expected_to_move:
@@ -122,6 +142,9 @@ def signals(activity: PatientActivity, now: datetime, today: date) -> list[Signa
     if activity.unread_shares > 0:
         n = activity.unread_shares
         found.append(_signal("unread", "1 unread shared entry" if n == 1 else f"{n} unread shared entries"))
+
+    if activity.review_due_at is not None and now >= activity.review_due_at and not activity.finished:
+        found.append(_signal("review", "Review due"))
 
     return sorted(found, key=lambda s: (s.severity, _KIND_ORDER.index(s.kind)))
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from .._zones import zone_of
 from ..content.model import Catalog
+from ..conversations import review_due_at
 from ..csvfile import csv_text
 from ..models import (
     Alert,
@@ -26,6 +27,7 @@ from ..models import (
     Enrollment,
     JournalEntry,
     MeasureResponse,
+    Message,
     ProgramOverride,
     StepProgress,
     StepStatus,
@@ -124,8 +126,25 @@ def caseload(
         .subquery()
     )
     baseline_mean = select(func.avg(first_week.c.pain)).scalar_subquery()
+    waiting_messages = (
+        select(func.count(Message.id))
+        .where(
+            Message.enrollment_id == Enrollment.id,
+            Message.from_patient.is_(True),
+            Message.read_at.is_(None),
+        )
+        .scalar_subquery()
+    )
     loaded = db.execute(
-        select(Enrollment, CaseloadEntry.version, unread_shares, alert_count, safety_count, baseline_mean)
+        select(
+            Enrollment,
+            CaseloadEntry.version,
+            unread_shares,
+            alert_count,
+            safety_count,
+            baseline_mean,
+            waiting_messages,
+        )
         .outerjoin(CaseloadEntry, CaseloadEntry.enrollment_id == Enrollment.id)
         .where(chosen)
         .options(joinedload(Enrollment.patient))
@@ -177,7 +196,7 @@ def caseload(
         for path, outline in outlines.items()
     }
     rows = []
-    for enrollment, version, unread, total, safety, first in loaded:
+    for enrollment, version, unread, total, safety, first, waiting in loaded:
         patient = enrollment.patient
         tz = zone_of(patient)
         today = now.astimezone(tz).date()
@@ -229,6 +248,8 @@ def caseload(
                 finished=state.finished,
                 paused=enrollment.paused,
                 awaiting_assessment=enrollment.assessed_at is None,
+                waiting_messages=int(waiting or 0),
+                review_due_at=review_due_at(enrollment),
             ),
             now,
             today,
@@ -238,8 +259,12 @@ def caseload(
         opened = working.opened_at if working else None
         moments = [(row.last_active or enrollment.started_at, SILENT_AFTER)]
         moments += [(m, STALLED_AFTER) for m in (opened, last_step) if m is not None]
+        # And when the therapist's next review falls due ("Review due").
+        due = review_due_at(enrollment)
         row.fresh_until = min(
-            [local_midnight_after(now, 1, tz)] + [_next_day_counted(m, after, now) for m, after in moments]
+            [local_midnight_after(now, 1, tz)]
+            + [_next_day_counted(m, after, now) for m, after in moments]
+            + ([due] if due > now else [])
         )
         rows.append(row)
     rows.sort(key=lambda r: sort_key(r.signals, r.name))
