@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from course.clock import FrozenClock
 from course.models import Alert, AuditEvent, CaseloadEntry, Enrollment, Message, User
 from course.notify.services import set_opt_out
+from tests.app.test_patient_page_cost import PAGE_STATEMENTS, statements_for
 from tests.conftest import sign_in_as
 
 WORDS = "My hips ached after the walk, but less than I feared"
@@ -329,3 +330,24 @@ def test_the_conversation_follows_the_patient_to_a_new_therapist(
     assert "Dr Next usually replies" in page
     assert "I follow you now" in page
     assert "First answer" in page
+
+
+def test_messages_add_no_statement_to_the_home_the_caseload_or_the_patient_page(
+    app: Flask, db: Session, pair: tuple[User, User], make_patient: Callable[..., User]
+) -> None:
+    therapist, patient = pair
+    quiet = make_patient(therapist, name="Quiet Quinn")
+    me, staff = client_of(app, patient), client_of(app, therapist)
+    caseload_before = statements_for(app, staff, "/clinic/")
+    for n in range(5):
+        me.post("/messages", data={"text": f"Note {n}", "submission_key": f"p{n}"})
+    staff.post(f"/messages/patients/{patient.id}", data={"text": "Thank you", "submission_key": "p9"})
+    me.post("/messages", data={"text": "One more", "submission_key": "p10"})
+    staff.post(f"/messages/patients/{patient.id}", data={"text": "Noted", "submission_key": "p11"})
+    assert unread(db, patient) == 1
+    # The header's count comes with the signed-in user's own row.
+    assert statements_for(app, me, "/learn/") == PAGE_STATEMENTS
+    assert 'class="count"' in nav_of(me.get("/learn/").data.decode())
+    assert statements_for(app, staff, "/clinic/") == caseload_before
+    with_messages = statements_for(app, staff, f"/clinic/patients/{patient.id}")
+    assert with_messages == statements_for(app, staff, f"/clinic/patients/{quiet.id}")
