@@ -134,6 +134,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .errors import register_error_handlers
     from .journal import bp as journal_bp
     from .learn import bp as learn_bp
+    from .messages import bp as messages_bp
     from .notify import bp as notify_bp
     from .practice import init_app as init_practice
     from .site import bp as site_bp
@@ -150,6 +151,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assess_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(messages_bp)
     init_practice(app)
     register_error_handlers(app)
     register_templating(app)

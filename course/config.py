@@ -65,6 +65,10 @@ DEFAULTS: dict[str, Any] = {
     ),
     "COURSE_EMERGENCY_NUMBER": "911",
     "COURSE_INVITE_DAYS": 14,
+    # The clinic's stated response time to a patient's message, in working days (shown with the messages).
+    "COURSE_REPLY_DAYS": 2,
+    # Messages one account may send (patients and therapists alike).
+    "COURSE_MESSAGE_LIMIT": "30 per hour; 200 per day",
     "COURSE_RESET_HOURS": 2,
     # A feedback moment waits this many days for the therapist's reply; then what it holds opens anyway.
     "COURSE_FEEDBACK_DAYS": FEEDBACK_DAYS,
@@ -129,6 +133,7 @@ _INT_KEYS = {
     "MAIL_PORT",
     "COURSE_INVITE_DAYS",
     "COURSE_FEEDBACK_DAYS",
+    "COURSE_REPLY_DAYS",
     "COURSE_RESET_HOURS",
     "COURSE_STAFF_IDLE_MINUTES",
     "COURSE_DELETION_GRACE_DAYS",

@@ -20,6 +20,7 @@ from .activity import touch
 from .assess.services import save_response
 from .config import DEMO_TIMEZONE
 from .content.model import Catalog, Field, Step
+from .conversations import send
 from .enrollment import enroll, record_override
 from .journal.services import add_comment, create_entry, set_shared
 from .learn.services import program_for, save_step
@@ -121,6 +122,8 @@ def load_demo(
         _journal(db, patient, spec, therapists[spec.therapist], now)
         if tools is not None:
             _practice(db, enrollment, catalog, tools, spec, now)
+        if spec.number == 2:
+            _messages(db, enrollment, patient, therapists[spec.therapist], now)
         if measures and schedule:
             _measures(db, enrollment, spec, measures, schedule, now)
         if spec.paused:
@@ -476,6 +479,22 @@ def _practice(
                 happened = {"outcome": outcome, "actual": actual}
                 compare_try_it(db, patient, row, happened, now=at + timedelta(hours=3))
     db.flush()
+
+
+def _messages(db: Session, enrollment: Enrollment, patient: User, therapist: User, now: datetime) -> None:
+    """A short conversation: a question answered, and a newer message waiting for the therapist's reply."""
+    send(db, enrollment, patient, DEMO_MESSAGES[0], now=now - timedelta(days=3, hours=4))
+    send(db, enrollment, therapist, DEMO_MESSAGES[1], now=now - timedelta(days=2, hours=22))
+    send(db, enrollment, patient, DEMO_MESSAGES[2], now=now - timedelta(hours=5))
+
+
+DEMO_MESSAGES = (
+    "Is it normal that the pain moves from my lower back to my hip on some days?",
+    "Yes, that is common. Pain that moves around is a sign of a sensitive alarm system rather than "
+    "damage in one place. It is worth noting in your evidence log.",
+    "I tried the somatic tracking during a flare yesterday. The tightness eased a little after a few "
+    "minutes.",
+)
 
 
 def _measures(

@@ -3,8 +3,8 @@ deletion log (ids and dates only) lets `flask restore` erase again whoever a res
 
 What goes, and how:
 - their account and every row hanging from it, by the schema's ON DELETE CASCADE: enrollment, progress,
-  overrides, feedback moments (with the therapist's replies), journal (revisions, replies), check-ins,
-  habits, measures, alerts, clinical notes, caseload row,
+  overrides, feedback moments (with the therapist's replies), journal (revisions, replies), messages,
+  check-ins, habits, measures, alerts, clinical notes, caseload row,
   notifications and sent-message records about them or to them, opt-outs, one-time form keys;
 - words kept from their ended sessions (course/keeping.py names them only by id);
 - invites that carry their id or email; their name is cleared from their therapist's unused invites that
@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
+from .conversations import recount_unread
 from .db import wipe_after_commit
 from .keeping import forget_person
 from .mail import forget_recipient
@@ -61,6 +62,8 @@ def erase_patient(db: Session, patient: User, *, now: datetime, outbox: Path | N
         if held is not None and held in db:
             db.expunge(held)
     db.execute(delete(User).where(User.id == deletion.user_id))
+    if enrollment is not None:  # their messages went with them: their therapist's unread count follows
+        recount_unread(db, [enrollment.therapist_id])
     wipe_after_commit(db)
     if outbox is not None and outbox.is_dir():
         forget_recipient(outbox, email)

@@ -73,6 +73,9 @@ class User(Base):
     # code is never accepted twice. Staff must have a second factor; patients may.
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Messages waiting for this person to read them: kept here, so the header's count comes with the user's
+    # own row (course/conversations.py recounts it whenever a message is sent, read, moved or erased).
+    unread_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Joined: nearly every patient page needs the enrollment, so it comes with the user in one query.
     enrollment: Mapped[Enrollment | None] = relationship(
@@ -186,6 +189,10 @@ class Enrollment(Base):
     # The patient's latest step, check-in, journal save or questionnaire: kept here so the caseload does not
     # scan every table for it (see course.activity.touch).
     last_active_at: Mapped[datetime | None] = mapped_column(default=None)
+    # How often the therapist reviews this patient, in days (weekly unless they choose otherwise), and when
+    # they last did: the caseload says "Review due" from these (course/triage.py).
+    review_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     patient: Mapped[User] = relationship(back_populates="enrollment", foreign_keys=[patient_id])
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
@@ -195,6 +202,29 @@ class Enrollment(Base):
     progress: Mapped[list[StepProgress]] = relationship(
         back_populates="enrollment", cascade="all, delete-orphan"
     )
+
+
+class Message(Base):
+    """One message in the conversation between a patient and their therapist (one conversation per
+    enrollment, so it follows the patient to a new therapist). Plain text; `read_at` is the read receipt."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("length(text) <= 5000", name="text_length"),
+        Index("ix_messages_enrollment_created", "enrollment_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    # Written by the patient, or by a therapist (`sender_id` says which; None once that account is gone).
+    from_patient: Mapped[bool] = mapped_column(Boolean)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=system_now)
+    # When the person it was written to said they read it (a POST: opening a page changes nothing).
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    sender: Mapped[User | None] = relationship()
 
 
 class OverrideKind(enum.StrEnum):

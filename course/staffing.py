@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from . import signins
 from .accounts import set_active
+from .conversations import recount_unread
 from .models import CaseloadEntry, Enrollment, Notification, Role, User
 
 
@@ -61,8 +62,9 @@ def hand_over(
     db: Session, leaving: User, successor: User, *, now: datetime, base_url: str, clinic: str
 ) -> list[Notice]:
     """Give every patient of `leaving` to `successor`: their enrollments, and with them their alerts, open
-    or not, and their caseload rows. Each patient and the successor get an in-app notification; the emails
-    to send are returned (the caller sends them once this is saved)."""
+    or not, their conversations (messages belong to the enrollment) and their caseload rows. Each patient
+    and the successor get an in-app notification; the emails to send are returned (the caller sends them
+    once this is saved)."""
     if leaving.id == successor.id or not successor.is_therapist or not successor.active:
         raise HandoverError("Please choose another active therapist.")
     enrollments = list(
@@ -84,6 +86,8 @@ def hand_over(
         .values(therapist_id=successor.id)
         .execution_options(synchronize_session=False)
     )
+    # The conversations belong to the enrollments and moved with them; so do the messages waiting to be read.
+    recount_unread(db, [leaving.id, successor.id])
     base = base_url.rstrip("/")
     notices = []
     for enrollment in enrollments:
@@ -95,7 +99,7 @@ def hand_over(
                 kind="new_therapist",
                 text=(
                     f"{successor.display_name} now follows your program, in place of "
-                    f"{leaving.display_name}. Your progress and journal are as you left them."
+                    f"{leaving.display_name}. Your progress, journal and messages are as you left them."
                 ),
                 link=f"{base}/learn/",
                 created_at=now,
@@ -109,7 +113,8 @@ def hand_over(
                 f"{leaving.display_name} no longer works with the program at {clinic}. From now on "
                 f"{successor.display_name} follows your program: they see your progress and what you choose "
                 f"to share, as {leaving.display_name} did.\n\n"
-                "Nothing else changes: your progress and your journal are as you left them.\n\n"
+                "Nothing else changes: your progress, your journal and your messages are as you left "
+                "them.\n\n"
                 f"{base}/learn/\n",
             )
         )

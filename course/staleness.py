@@ -20,12 +20,13 @@ from .models import (
     Enrollment,
     FeedbackRequest,
     JournalEntry,
+    Message,
     ProgramOverride,
     StepProgress,
     User,
 )
 
-_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert, FeedbackRequest)
+_BY_ENROLLMENT = (StepProgress, ProgramOverride, Alert, FeedbackRequest, Message)
 _BY_PATIENT = (CheckIn, JournalEntry)
 _entries = cast(Table, CaseloadEntry.__table__)
 

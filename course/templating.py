@@ -165,24 +165,36 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
     return url_for_template
 
 
-# Stands for the CSRF token while a role's navigation is rendered once; letters only, so escaping keeps it.
+# Stand for the CSRF token and the unread count while a role's navigation is rendered once; letters only, so
+# escaping keeps them.
 _PLACEHOLDER = "NAVPLACEHOLDER"
+_UNREAD = "NAVUNREADCOUNT"
+
+
+def unread_badge(count: int) -> str:
+    """The unread messages count beside "Messages" in the header (nothing when there are none)."""
+    if count <= 0:
+        return ""
+    return f' <span class="count">{int(count)}<span class="visually-hidden"> unread</span></span>'
 
 
 def main_nav_for(app: Flask) -> Callable[[Any], Markup]:
     """The header navigation of the signed-in user's role, rendered once per role and script root; each page
-    fills in its sign-out form's CSRF token. Its dozen links and role checks are the same on every page of a
-    role (docs/PERFORMANCE.md: remembered HTML)."""
-    rendered: dict[tuple[str, str, bool], tuple[str, ...]] = {}
+    fills in its sign-out form's CSRF token and the person's own unread count (read from their account's
+    row, which the page loaded anyway). Its dozen links and role checks are the same on every page of a role
+    (docs/PERFORMANCE.md: remembered HTML)."""
+    rendered: dict[tuple[str, str, bool], tuple[tuple[str, ...], ...]] = {}
 
     def main_nav(user: Any) -> Markup:
         csrf = bool(app.config.get("WTF_CSRF_ENABLED", True))
         key = (str(user.role), request.script_root, csrf)
-        parts = rendered.get(key)
-        if parts is None:
-            html = render_template("_nav.html", nav_role=key[0], token=_PLACEHOLDER).strip()
-            parts = rendered[key] = tuple(html.split(_PLACEHOLDER))
-        # The template was autoescaped when rendered; the token is escaped here.
-        return Markup(str(escape(generate_csrf())).join(parts) if csrf else parts[0])  # noqa: S704  # nosec B704
+        pieces = rendered.get(key)
+        if pieces is None:
+            html = render_template("_nav.html", nav_role=key[0], token=_PLACEHOLDER, unread=_UNREAD).strip()
+            pieces = rendered[key] = tuple(tuple(part.split(_PLACEHOLDER)) for part in html.split(_UNREAD))
+        # The template was autoescaped when rendered; the token is escaped here, the count is a number.
+        token = str(escape(generate_csrf())) if csrf else ""
+        badge = unread_badge(getattr(user, "unread_messages", 0) or 0)
+        return Markup(badge.join(token.join(parts) for parts in pieces))  # noqa: S704  # nosec B704
 
     return main_nav

@@ -11,7 +11,11 @@ Rules (thresholds are module constants):
 - silent: no activity for 7 days or more (from enrollment when the patient has never been active).
 - stalled: the current module opened 10 or more days ago and no step in it was completed in the last 10 days.
   Not shown when the patient is also silent: "silent" already says more, and one row should not repeat itself.
+- reply: the patient wrote messages the therapist has not read or answered ("waiting for your reply"). The
+  clinic tells patients when to expect an answer, so this ranks with silent and stalled, before them.
 - unread: the patient shared journal entries the therapist has not read.
+- review: the therapist's review of the patient is due (`review_due_at`: the therapist's cadence, weekly
+  unless they chose otherwise, from the last review). Not shown for finished patients.
 - assessment: week 1 waits for the therapist to record the clinical assessment (the therapist's own task).
 Silent and stalled are never shown for finished or paused patients: nothing is expected of them.
 
@@ -42,11 +46,23 @@ SEVERITY = {
     "feedback": 1,
     "worsening": 1,
     "assessment": 1,
+    "reply": 2,
     "silent": 2,
     "stalled": 2,
     "unread": 3,
+    "review": 3,
 }
-_KIND_ORDER = ("safety", "feedback", "worsening", "assessment", "silent", "stalled", "unread")
+_KIND_ORDER = (
+    "safety",
+    "feedback",
+    "worsening",
+    "assessment",
+    "reply",
+    "silent",
+    "stalled",
+    "unread",
+    "review",
+)
 # The feedback signal counts whole days from the first moment (its text changes each day).
 FEEDBACK_COUNTED_AFTER = timedelta(0)
 _NO_SIGNAL_RANK = max(SEVERITY.values()) + 1
@@ -68,13 +84,15 @@ class PatientActivity:
     awaiting_assessment: bool = False  # week 1 waits for the therapist to record the clinical assessment
     feedback_waiting: int = 0  # feedback moments the patient finished that wait for the therapist's reply
     feedback_since: datetime | None = None  # when the oldest of them was finished (aware UTC)
+    waiting_messages: int = 0  # the patient's messages the therapist has not read
+    review_due_at: datetime | None = None  # when the therapist's next review of the patient is due (aware)
 
 
 @dataclass(frozen=True)
 class Signal:
     """One reason to look at a patient today."""
 
-    kind: str  # "safety" | "feedback" | "worsening" | "assessment" | "silent" | "stalled" | "unread"
+    kind: str  # one of SEVERITY's keys: "safety", "feedback", "worsening", ..., "review"
     text: str  # a short plain phrase for the caseload row, e.g. "Silent for 9 days"
     severity: int  # 0 is the most urgent
 
@@ -114,6 +132,11 @@ def signals(activity: PatientActivity, now: datetime, today: date) -> list[Signa
     if activity.awaiting_assessment:
         found.append(_signal("assessment", "Week 1 waits for you to record their assessment"))
 
+    if activity.waiting_messages > 0:
+        n = activity.waiting_messages
+        text = "1 message waiting for your reply" if n == 1 else f"{n} messages waiting for your reply"
+        found.append(_signal("reply", text))
+
     expected_to_move = not (activity.finished or activity.paused)
     silent = False
     if expected_to_move:
@@ -141,6 +164,9 @@ def signals(activity: PatientActivity, now: datetime, today: date) -> list[Signa
     if activity.unread_shares > 0:
         n = activity.unread_shares
         found.append(_signal("unread", "1 unread shared entry" if n == 1 else f"{n} unread shared entries"))
+
+    if activity.review_due_at is not None and now >= activity.review_due_at and not activity.finished:
+        found.append(_signal("review", "Review due"))
 
     return sorted(found, key=lambda s: (s.severity, _KIND_ORDER.index(s.kind)))
 

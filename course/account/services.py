@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record
+from ..conversations import export as messages_export
 from ..csvfile import csv_text
 from ..erasure import erase_patient
 from ..feedback import feedback_of
@@ -23,7 +24,7 @@ from ..practice.services import practice_export
 
 def export_archive(db: Session, patient: User, now: datetime) -> bytes:
     """Everything stored about the patient, as one zip: journal, answers, feedback moments with their
-    therapist's replies, check-ins, measures, practice, profile."""
+    therapist's replies, check-ins, measures, practice, messages with their therapist, profile."""
     enrollment = db.scalar(select(Enrollment).where(Enrollment.patient_id == patient.id))
     entries = list_entries(db, patient) + list_entries(db, patient, deleted=True)
     progress = (
@@ -112,6 +113,9 @@ def export_archive(db: Session, patient: User, now: datetime) -> bytes:
         archive.writestr("check-ins.csv", csv_text(table))
         archive.writestr(
             "practice.json", json.dumps(practice_export(db, patient), ensure_ascii=False, indent=2)
+        )
+        archive.writestr(
+            "messages.json", json.dumps(messages_export(db, patient), ensure_ascii=False, indent=2)
         )
     return buffer.getvalue()
 

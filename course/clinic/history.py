@@ -3,7 +3,8 @@ the timeline, the pacing state and the shared entries.
 
 One UNION ALL statement reads every completed step and every pacing override (the pacing policy needs them
 all; the program and the therapist's actions bound them) and, for each kind that grows day by day (check-ins,
-shared entries, questionnaires, notes, alerts raised, alerts acknowledged), only its newest `limit` rows:
+shared entries, questionnaires, notes, alerts raised, alerts acknowledged, messages), only its newest
+`limit` rows:
 the newest `limit` events overall are always among those.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     func,
     literal_column,
     null,
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from ..alerts import LABELS
 from ..content.model import Catalog
+from ..conversations import EXCERPT
 from ..learn.services import policy_for
 from ..models import (
     Alert,
@@ -43,6 +46,7 @@ from ..models import (
     FeedbackRequest,
     JournalEntry,
     MeasureResponse,
+    Message,
     ProgramOverride,
     StepProgress,
     StepStatus,
@@ -56,15 +60,17 @@ TIMELINE_LIMIT = 60
 class HistoryRow(NamedTuple):
     """One row of `patient_history`. What `key`, `detail`, `who`, `day` and `value` hold depends on `kind`."""
 
-    kind: str  # step, checkin, shared, measure, override, note, alert, acknowledged (an alert), feedback
-    # (a feedback moment finished: key module, detail step), replied (the therapist's reply to it)
+    kind: str  # step, checkin, shared, measure, override, note, alert, acknowledged (an alert), message,
+    # feedback (a feedback moment finished: key module, detail step), replied (the therapist's reply to it)
     at: datetime
     id: int  # of the row in its own table (the journal entry for `shared`, the alert for `acknowledged`)
-    key: str | None  # step: module slug; measure: measure id; override: its kind; alert: its kind
-    detail: str | None  # step: step id; override: reason; note: its text; acknowledged: the therapist's note
-    who: str | None  # override, note, acknowledged: the therapist's name (None once the account is gone)
+    key: str | None  # step: module slug; measure: measure id; override, alert: its kind; message: who wrote
+    # step: step id; override: reason; note: its text; acknowledged: the therapist's note; message: its start
+    detail: str | None
+    # override, note, acknowledged, message: the writer's name (None once the account is gone)
+    who: str | None
     day: date | None  # checkin: its day
-    value: float | None  # checkin: pain; measure: score
+    value: float | None  # checkin: pain; measure: score; message: 1 while its reader has not read it
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,21 @@ _HISTORY: CompoundSelect[Any] = union_all(
         Alert.acknowledged_at,
         Alert.id,
     ),
+    _newest(
+        _select(
+            "message",
+            Message.created_at,
+            Message.id,
+            key=case((Message.from_patient, "patient"), else_="therapist"),
+            detail=func.substr(Message.text, 1, EXCERPT + 1),
+            who=User.display_name,
+            value=sql_cast(case((Message.read_at.is_(None), 1), else_=0), Float),
+        )
+        .outerjoin_from(Message, User, User.id == Message.sender_id)
+        .where(Message.enrollment_id == _ENROLLMENT),
+        Message.created_at,
+        Message.id,
+    ),
 )
 
 
@@ -246,6 +267,7 @@ _TIES = {
     "acknowledged": (6, 1),
     "feedback": (0, 1),
     "replied": (7, 0),
+    "message": (8, 0),
 }
 _VERBS = {
     "unlock_next": "opened the next module early",
@@ -286,8 +308,22 @@ def _event(row: HistoryRow, titles: dict[tuple[str, str], tuple[int, str]]) -> T
         return TimelineEvent(row.at, "feedback", f"{who} replied about “{title}” (week {week})")
     if row.kind == "alert":
         return TimelineEvent(row.at, "alert", f"Alert: {LABELS.get(str(row.key), str(row.key))}")
+    if row.kind == "message":
+        return TimelineEvent(row.at, "message", _message_text(row))
     note = f": {row.detail}" if row.detail else ""
     return TimelineEvent(row.at, "alert", f"{who} acknowledged the alert{note}")
+
+
+def _message_text(row: HistoryRow) -> str:
+    """A message in the timeline: who wrote it, whether it waits to be read, and how it starts (the whole
+    message is on the conversation page)."""
+    text = " ".join(str(row.detail or "").split())
+    start = text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + "…"
+    if row.key == "patient":
+        waiting = " (not read yet)" if row.value else ""
+        return f"Message from the patient{waiting}: “{start}”"
+    who = row.who if row.who is not None else "A therapist"
+    return f"Message from {who}: “{start}”"
 
 
 def shared_entries_with_replies(db: Session, enrollment: Enrollment) -> list[tuple[JournalEntry, int]]:

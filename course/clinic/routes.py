@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urljoin
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -73,7 +74,10 @@ def caseload() -> str:
         page=shown.page,
         pages=shown.pages,
         filters=FILTERS,
-        caseload_rows=table_rows,
+        # Each row links to the conversation with a patient who is silent, stalled or waiting for a reply.
+        caseload_rows=partial(
+            table_rows, write_url=url_for("messages.patient_conversation", patient_id=0)[:-1]
+        ),
     )
     # After the page is written, as for the patient page: the insert holds SQLite's write lock until commit.
     record_views(db, current_user, "view_caseload", [line.patient_id for line in shown.lines], now=now)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from .._zones import zone_of
 from ..content.model import Catalog
+from ..conversations import review_due_at
 from ..csvfile import csv_text
 from ..models import (
     Alert,
@@ -27,6 +28,7 @@ from ..models import (
     FeedbackRequest,
     JournalEntry,
     MeasureResponse,
+    Message,
     ProgramOverride,
     StepProgress,
     StepStatus,
@@ -133,8 +135,25 @@ def caseload(
         .subquery()
     )
     baseline_mean = select(func.avg(first_week.c.pain)).scalar_subquery()
+    waiting_messages = (
+        select(func.count(Message.id))
+        .where(
+            Message.enrollment_id == Enrollment.id,
+            Message.from_patient.is_(True),
+            Message.read_at.is_(None),
+        )
+        .scalar_subquery()
+    )
     loaded = db.execute(
-        select(Enrollment, CaseloadEntry.version, unread_shares, alert_count, safety_count, baseline_mean)
+        select(
+            Enrollment,
+            CaseloadEntry.version,
+            unread_shares,
+            alert_count,
+            safety_count,
+            baseline_mean,
+            waiting_messages,
+        )
         .outerjoin(CaseloadEntry, CaseloadEntry.enrollment_id == Enrollment.id)
         .where(chosen)
         .options(joinedload(Enrollment.patient))
@@ -215,7 +234,7 @@ def caseload(
         for path, outline in outlines.items()
     }
     rows = []
-    for enrollment, version, unread, total, safety, first in loaded:
+    for enrollment, version, unread, total, safety, first, unread_messages in loaded:
         patient = enrollment.patient
         tz = zone_of(patient)
         today = now.astimezone(tz).date()
@@ -282,6 +301,8 @@ def caseload(
                 awaiting_assessment=enrollment.assessed_at is None,
                 feedback_waiting=len(waiting.get(enrollment.id, ())),
                 feedback_since=min(waiting[enrollment.id]) if waiting.get(enrollment.id) else None,
+                waiting_messages=int(unread_messages or 0),
+                review_due_at=review_due_at(enrollment),
             ),
             now,
             today,
@@ -297,10 +318,13 @@ def caseload(
         if asked_at:
             moments.append((min(asked_at), FEEDBACK_COUNTED_AFTER))
         lets_go = [at + timedelta(days=catalog.feedback_days) for at in asked_at]
+        # And when the therapist's next review falls due ("Review due").
+        due = review_due_at(enrollment)
         row.fresh_until = min(
             [local_midnight_after(now, 1, tz)]
             + [_next_day_counted(m, after, now) for m, after in moments]
             + [at for at in lets_go if at > now]
+            + ([due] if due > now else [])
         )
         rows.append(row)
     rows.sort(key=lambda r: sort_key(r.signals, r.name))

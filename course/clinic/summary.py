@@ -3,8 +3,9 @@ page sorts, filters, counts and pages in SQL and computes rows only for patients
 
 A row goes stale when
 - anything it is built from is written: every ORM flush is watched (course/staleness.py), so a check-in, a
-  step, a journal share or read, an alert, an override, an enrollment or a patient's name or time zone change
-  marks that patient's row, whatever code path wrote it;
+  step, a journal share or read, a message sent or read, an alert, an override, an enrollment (a review, a
+  review cadence) or a patient's name or time zone change marks that patient's row, whatever code path wrote
+  it;
 - time alone could change it: `fresh_until` (see `services.caseload`), or the clock went backwards;
 - the program's content or this row format changed (`content_key`).
 
@@ -46,7 +47,7 @@ from ..triage import Signal, sort_key
 from .services import PAGE_SIZE, CaseRow, caseload
 
 # Bump when what a row holds or how it is computed changes: every stored row is then recomputed once.
-ROW_FORMAT = "4"
+ROW_FORMAT = "5"
 
 _entries = cast(Table, CaseloadEntry.__table__)
 

@@ -4,7 +4,10 @@
 it first claims the message's unique key in `sent_messages` (committed), then sends, and releases the claim
 if sending fails so a later run retries. Two runs at once, on any number of servers, cannot both claim a key.
 Patients get nothing while paused, after finishing, or between 21:00 and 08:00 their time; emails carry no
-health details beyond "your next module is ready".
+health details beyond "your next module is ready". A new message is told by email to the person it was
+written to (patient or therapist, each may switch it off; never between 21:00 and 08:00 their time, nor to a
+paused patient): the email says only that there is a message, never its words, and once per run of unread
+messages in a conversation (the next one is told after they have read those).
 """
 
 from __future__ import annotations
@@ -37,18 +40,23 @@ from ..models import (
     SentMessage,
     User,
 )
+from ..models import (
+    Message as ChatMessage,
+)
 
 PATIENT_KINDS = {
     "week_open": "When a new week of the program opens",
     "nudge": "A gentle reminder after a few quiet days (at most once a week)",
     "measure_due": "When a short questionnaire is ready",
     "feedback_reply": "When your therapist replies to answers you sent them",
+    "message": "When your therapist sends you a message",
 }
 THERAPIST_KINDS = {
     "digest_alerts": "New alerts, in the daily digest",
     "digest_unread": "Unread shared journal entries, in the daily digest",
     "digest_silent": "Patients who went quiet, in the daily digest",
     "feedback_waiting": "When a patient's answers wait for your reply",
+    "message": "When a patient sends you a message",
 }
 QUIET_FROM, QUIET_UNTIL = 21, 8  # no patient email between 21:00 and 08:00 local time
 NUDGE_AFTER = timedelta(days=3)
@@ -370,14 +378,62 @@ def _therapist_messages(db: Session, now: datetime, base: str, off: set[tuple[in
     return messages
 
 
+MESSAGE_NOTICE_WITHIN = timedelta(days=7)  # an unread message older than this is not emailed about any more
+
+
+def _new_message_notices(db: Session, now: datetime, base: str, off: set[tuple[int, str]]) -> list[Message]:
+    """One email per conversation and reader for the first message they have not read (its id is in the
+    key, so the next email waits until they have read it). The words stay in the app."""
+    first_unread = (
+        select(ChatMessage.enrollment_id, ChatMessage.from_patient, func.min(ChatMessage.id).label("first"))
+        .where(ChatMessage.read_at.is_(None), ChatMessage.created_at > now - MESSAGE_NOTICE_WITHIN)
+        .group_by(ChatMessage.enrollment_id, ChatMessage.from_patient)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Enrollment, first_unread.c.from_patient, first_unread.c.first)
+        .join(first_unread, first_unread.c.enrollment_id == Enrollment.id)
+        .options(joinedload(Enrollment.patient), joinedload(Enrollment.therapist))
+        .order_by(Enrollment.id, first_unread.c.from_patient)
+    ).all()
+    messages = []
+    for enrollment, from_patient, first in rows:
+        reader = enrollment.therapist if from_patient else enrollment.patient
+        if not reader.active or (reader.id, "message") in off or _quiet(reader, now):
+            continue
+        if not from_patient and enrollment.paused:
+            continue
+        if from_patient:
+            subject, who = "A patient sent you a message", "One of your patients sent you a message."
+            link = f"{base}/messages/patients/{enrollment.patient_id}"
+        else:
+            subject, who = "You have a new message", "Your therapist sent you a message."
+            link = f"{base}/messages"
+        messages.append(
+            Message(
+                f"message:{reader.id}:{first}",
+                reader,
+                "message",
+                subject,
+                f"Hello {reader.display_name},\n\n{who} Please sign in to read it.",
+                link,
+                "message",
+                patient_id=enrollment.patient_id if from_patient else None,
+            )
+        )
+    return messages
+
+
 def due_messages(
     db: Session, catalog: Catalog, schedule: Schedule, now: datetime, base_url: str
 ) -> list[Message]:
     """Every message that should go out now and has not gone out yet."""
     people = list(db.scalars(select(User.id).where(User.active.is_(True))))
     off = opted_out(db, people)
-    candidates = _patient_messages(db, catalog, schedule, now, base_url, off) + _therapist_messages(
-        db, now, base_url, off
+    candidates = (
+        _patient_messages(db, catalog, schedule, now, base_url, off)
+        + _therapist_messages(db, now, base_url, off)
+        + _new_message_notices(db, now, base_url, off)
     )
     sent = (
         {

@@ -324,6 +324,43 @@ TABLE = [
         "/clinic/patients/{patient_id}/feedback/{feedback_id}",
         {**OWN_THERAPIST_ONLY, "own_therapist": 422},
     ),
+    # Messages: a patient writes to their own therapist only; a therapist to their own patients (404 for
+    # anyone else's); admins see none. An empty message is refused (422); a review may have no message.
+    Row("messages.conversation", "GET", "/messages", PATIENT_ONLY),
+    Row("messages.conversation", "POST", "/messages", {**PATIENT_ONLY, "patient": 422, "other_patient": 422}),
+    Row(
+        "messages.mark_conversation_read",
+        "POST",
+        "/messages/read",
+        {**PATIENT_ONLY, "patient": 302, "other_patient": 302},
+    ),
+    Row("messages.inbox", "GET", "/messages/patients", THERAPIST_ONLY),
+    Row("messages.patient_conversation", "GET", "/messages/patients/{patient_id}", OWN_THERAPIST_ONLY),
+    Row(
+        "messages.patient_conversation",
+        "POST",
+        "/messages/patients/{patient_id}",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 422},
+    ),
+    Row(
+        "messages.mark_patient_read",
+        "POST",
+        "/messages/patients/{patient_id}/read",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
+    Row("messages.review", "GET", "/messages/patients/{patient_id}/review", OWN_THERAPIST_ONLY),
+    Row(
+        "messages.review",
+        "POST",
+        "/messages/patients/{patient_id}/review",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
+    Row(
+        "messages.cadence",
+        "POST",
+        "/messages/patients/{patient_id}/cadence",
+        {**OWN_THERAPIST_ONLY, "own_therapist": 302},
+    ),
     Row("clinic.invites", "GET", "/clinic/invites", THERAPIST_ONLY),
     # An empty invite is valid: saved, then shown on the page it redirects to.
     Row(

@@ -27,6 +27,7 @@ INSIDE_FUNCTIONS: dict[tuple[str, str], str] = {
     ("course", "course.learn"): _FACTORY,
     ("course", "course.site"): _FACTORY,
     ("course", "course.practice"): _FACTORY,
+    ("course", "course.messages"): _FACTORY,
     ("course", "course.notify"): _FACTORY,
     ("course", "course.templating"): _FACTORY,
     ("course", "course.tracking"): _FACTORY,

@@ -543,6 +543,33 @@ SAMPLES: list[Sample] = [
             "created_at": at(24),
         },
     ),
+    # 0014: messages between a patient and their therapist (the review cadence is on the enrollment).
+    Sample(
+        "0014",
+        "messages",
+        {
+            "id": 1,
+            "enrollment_id": 1,
+            "from_patient": True,
+            "sender_id": PATIENT,
+            "text": "Is it normal that the pain moves around? – Zoë",
+            "created_at": at(25),
+            "read_at": None,
+        },
+    ),
+    Sample(
+        "0014",
+        "messages",
+        {
+            "id": 2,
+            "enrollment_id": 1,
+            "from_patient": False,
+            "sender_id": THERAPIST,
+            "text": "Yes: a moving pain is a sign of a sensitive alarm, not of damage.",
+            "created_at": at(26),
+            "read_at": at(27),
+        },
+    ),
     # 0015: feedback moments, one waiting and one replied to.
     Sample(
         "0015",

@@ -47,6 +47,7 @@ WATCHED = {
     "practice.try_it",
     "practice.reappraise",
     "practice.booster",
+    "messages.conversation",
 }
 
 
@@ -315,6 +316,25 @@ def test_every_free_text_field_of_the_practice_tools_raises_the_alert(
     assert {a.details["source"] for a in found} == {"practice"}
     for alert in found:
         assert_no_words_in(alert, "crisis")
+
+
+def test_a_message_to_the_therapist_raises_the_alert(
+    client: FlaskClient, db: Session, make_patient: Callable[..., User], therapist: User
+) -> None:
+    """The message form, found on the page: its one free-text field raises the alert, panel first."""
+    sign_in(client, make_patient(therapist))
+    (form,) = post_forms_with_free_text(client.get("/messages").data.decode())
+    assert form.free_text == ["text"]
+    page = client.post(
+        "/messages",
+        data={"text": crisis_sentence("to my therapist"), "submission_key": "m"},
+        follow_redirects=True,
+    )
+    assert_crisis_panel_first(page.data.decode())
+    (alert,) = alerts(db)
+    assert alert.details["source"] == "message"
+    assert alert.details["where"].startswith("a message to their therapist")
+    assert_no_words_in(alert, "my therapist")
 
 
 def test_journal_new_and_edit_raise_the_alert(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.db import Base
@@ -124,6 +124,11 @@ def test_deletion_leaves_no_name_email_or_words_anywhere(
     staff.get(base)
     staff.post(f"{base}/journal/{entry_id}/comment", data={"text": f"About {WORDS}"})
     staff.post(f"{base}/note", data={"text": f"{NAME} said {WORDS}"})
+    # Messages both ways, and one waiting for the therapist (their unread count must not outlive it).
+    me.post("/messages", data={"text": f"{WORDS} for my therapist", "submission_key": "m1"})
+    staff.post(f"/messages/patients/{patient_id}", data={"text": f"About {WORDS}", "submission_key": "m2"})
+    me.post("/messages", data={"text": f"More {WORDS}", "submission_key": "m3"})
+    assert db.scalar(select(func.max(User.unread_messages))) == 1
     db.add(PendingSubmission(token_hash="x" * 64, kind="form", data={"t": WORDS}, user_hint=patient_id))
     # The any-day tools (their views are tested in tests/practice): a practice note and an experiment.
     day = clock().date()
@@ -159,6 +164,7 @@ def test_deletion_leaves_no_name_email_or_words_anywhere(
     assert signed_in(app, make_admin()).post(f"/admin/deletions/{patient_id}").status_code == 302
 
     assert found_in_tables(db) == []
+    assert db.scalar(select(func.max(User.unread_messages))) == 0
     assert outbox_to(app, EMAIL) == []
     database = app.config["DATABASE_URL"]
     if database.startswith("sqlite"):

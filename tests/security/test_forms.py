@@ -183,6 +183,9 @@ def test_payloads_in_every_text_field_are_escaped_everywhere(
     staff.post(f"{base}/journal/{entry_id}/comment", data={"text": payload})
     staff.post(f"{base}/note", data={"text": payload})
     staff.post(f"{base}/pause", data={"reason": payload[:400]})
+    patient_browser.post("/messages", data={"text": payload, "submission_key": "m1"})
+    staff.post(f"/messages/patients/{patient.id}", data={"text": payload, "submission_key": "m2"})
+    patient_browser.post("/messages", data={"text": payload, "submission_key": "m3"})
     pages = {
         patient_browser: [
             "/learn/",
@@ -193,8 +196,12 @@ def test_payloads_in_every_text_field_are_escaped_everywhere(
             f"/journal/{entry_id}/revisions",
             "/checkin",
             "/account/",
+            "/messages",
         ],
         staff: [
+            "/messages/patients",
+            f"/messages/patients/{patient.id}",
+            f"/messages/patients/{patient.id}/review",
             "/clinic/",
             base,
             f"{base}/work",

@@ -150,6 +150,9 @@ def found(app: Flask, db: Session, world: dict[str, Any], clock: FrozenClock) ->
         "practice.try_it",
         "practice.compare",
         "practice.reappraise",
+        "messages.conversation",
+        "messages.patient_conversation",
+        "messages.review",
     } <= endpoints, sorted(endpoints)
     return forms
 

@@ -328,3 +328,36 @@ def test_feedback_ranks_first_after_safety() -> None:
     waiting = signals(active(feedback_waiting=1, feedback_since=NOW), NOW, TODAY)
     silent = signals(active(last_active_at=NOW - timedelta(days=8)), NOW, TODAY)
     assert sort_key(waiting, "Zed") < sort_key(silent, "Abe")
+
+
+# Messages waiting for a reply, and the therapist's review
+
+
+def test_reply_one_waiting_message_is_a_signal_before_silent() -> None:
+    found = signals(active(waiting_messages=1, last_active_at=NOW - timedelta(days=8)), NOW, TODAY)
+    assert found == [
+        Signal("reply", "1 message waiting for your reply", 2),
+        Signal("silent", "Silent for 8 days", 2),
+    ]
+
+
+def test_reply_counts_messages_and_shows_for_paused_and_finished_patients() -> None:
+    for changes in ({}, {"paused": True}, {"finished": True}):
+        found = signals(active(waiting_messages=3, **changes), NOW, TODAY)
+        assert Signal("reply", "3 messages waiting for your reply", 2) in found
+
+
+def test_review_due_at_its_moment_and_not_a_second_before() -> None:
+    assert signals(active(review_due_at=NOW + SECOND), NOW, TODAY) == []
+    assert signals(active(review_due_at=NOW), NOW, TODAY) == [Signal("review", "Review due", 3)]
+
+
+def test_review_not_shown_for_finished_patients_but_for_paused_ones() -> None:
+    assert signals(active(review_due_at=NOW - timedelta(days=3), finished=True), NOW, TODAY) == []
+    paused = signals(active(review_due_at=NOW - timedelta(days=3), paused=True), NOW, TODAY)
+    assert kinds(paused) == ["review"]
+
+
+def test_review_due_ranks_after_everything_else() -> None:
+    found = signals(active(review_due_at=NOW, unread_shares=1, waiting_messages=1), NOW, TODAY)
+    assert kinds(found) == ["reply", "unread", "review"]
