@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from course.account.services import delete_patient, request_deletion
 from course.audit import AuditTrailIsAppendOnly
 from course.clock import FrozenClock
-from course.models import AuditEvent, RecoveryCode, SignIn, User
+from course.models import AuditEvent, FeedbackRequest, RecoveryCode, SignIn, User
 from tests.app.test_access import TABLE
 from tests.conftest import TEST_PASSWORD, TEST_TOTP_SECRET, sign_in_as, sign_in_through_pages, totp_code
 
@@ -383,9 +383,17 @@ def test_every_staff_page_with_patient_data_audits_its_view(
     shared = create_entry(db, patient, "Shared", now=clock()).entry
     set_shared(shared, True, clock())
     alert = raise_alert(db, patient.enrollment, "crisis", now=clock(), details={})  # type: ignore[arg-type]
+    feedback = FeedbackRequest(
+        enrollment_id=patient.enrollment.id,  # type: ignore[union-attr]
+        module_slug="first",
+        step_id="alarm",
+        asked_at=clock(),
+    )
+    db.add(feedback)
     request_deletion(patient, clock())
     db.commit()
     ids = {
+        "feedback_id": feedback.id,
         "patient_id": patient.id,
         "therapist_id": own.id,
         "entry_id": shared.id,
