@@ -1,16 +1,21 @@
-"""A patient's history for the therapist's patient page, in a fixed number of statements however long it is:
-the timeline, the pacing state and the shared entries.
+"""A patient's history for the therapist's pages, in a fixed number of statements however long it is.
 
-One UNION ALL statement reads every completed step and every pacing override (the pacing policy needs them
-all; the program and the therapist's actions bound them) and, for each kind that grows day by day (check-ins,
-shared entries, questionnaires, notes, alerts raised, alerts acknowledged), only its newest `limit` rows:
-the newest `limit` events overall are always among those.
+- `pacing_history`: every completed step and every pacing override, which the pacing policy needs (the
+  program and the therapist's actions bound them). One UNION ALL.
+- `timeline_page`: one page of the timeline, built by the database: one UNION ALL of the kinds asked for,
+  each part cut to the time window and to its own newest `limit + 1` rows (an index walk), then sorted and cut
+  again. Its cost depends on the window and the limit, not on the length of the history. Pages go back in time
+  by keyset: an "earlier" page starts at the instant where the previous one stopped (`until`, inclusive). A
+  page never splits the events of one instant, unless more than a page's worth share it (then the rest of
+  that instant is skipped: a page is never longer than its limit).
+- `shared_entries_with_replies`: what the patient shares, each with its number of replies.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -48,12 +53,25 @@ from ..models import (
     User,
 )
 from ..pacing import OverrideEvent, OverrideKindName, ProgramState
+from ..schema import UTCDateTime
 
 TIMELINE_LIMIT = 60
+WINDOW = timedelta(days=14)  # a page of the timeline covers at most two weeks
+
+# The filters a therapist can choose, in the order shown, each with the rows it covers. Pacing changes are the
+# therapist's own actions, so they go with the notes.
+TIMELINE_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "checkins": ("Check-ins", ("checkin",)),
+    "steps": ("Steps", ("step",)),
+    "journal": ("Shared journal entries", ("shared",)),
+    "measures": ("Questionnaires", ("measure",)),
+    "alerts": ("Alerts", ("alert", "acknowledged")),
+    "notes": ("Notes and pacing", ("note", "override")),
+}
 
 
 class HistoryRow(NamedTuple):
-    """One row of `patient_history`. What `key`, `detail`, `who`, `day` and `value` hold depends on `kind`."""
+    """One row of history. What `key`, `detail`, `who`, `day` and `value` hold depends on `kind`."""
 
     kind: str  # step, checkin, shared, measure, override, note, alert, acknowledged (an alert)
     at: datetime
@@ -75,6 +93,31 @@ class TimelineEvent:
     entry_id: int | None = None  # a shared journal entry to link to
 
 
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of the timeline: its events, newest first, and where the next earlier page starts."""
+
+    events: list[TimelineEvent]
+    kinds: tuple[str, ...]  # the filters chosen (names of TIMELINE_KINDS)
+    since: datetime  # exclusive: the window's start
+    until: datetime | None  # inclusive: the window's end (None: up to now)
+    earlier: datetime | None  # the `until` of the next earlier page, None when there is nothing before
+
+
+# Events at the same instant are listed by kind in this order, then in the order they were saved (an alert's
+# acknowledgement right after the alert): `rank`, then the row's id, then `sub`.
+_TIES = {
+    "step": (0, 0),
+    "checkin": (1, 0),
+    "shared": (2, 0),
+    "measure": (3, 0),
+    "override": (4, 0),
+    "note": (5, 0),
+    "alert": (6, 0),
+    "acknowledged": (6, 1),
+}
+
+
 def _select(
     kind: str,
     at: Any,
@@ -86,7 +129,9 @@ def _select(
     day: Any = None,
     value: Any = None,
 ) -> Select[Any]:
-    """A select with the columns of `HistoryRow`; missing columns are typed NULLs (for PostgreSQL)."""
+    """A select with the columns of `HistoryRow` and the tie order; missing columns are typed NULLs (for
+    PostgreSQL)."""
+    rank, sub = _TIES[kind]
     return select(
         literal_column(f"'{kind}'", String).label("kind"),
         at.label("at"),
@@ -96,24 +141,20 @@ def _select(
         (sql_cast(null(), String) if who is None else who).label("who"),
         (sql_cast(null(), Date) if day is None else day).label("day"),
         (sql_cast(null(), Float) if value is None else value).label("value"),
+        literal_column(str(rank), Integer).label("tie_rank"),
+        literal_column(str(sub), Integer).label("tie_sub"),
     )
 
 
-_LIMIT = bindparam("limit", type_=Integer)
 _ENROLLMENT = bindparam("enrollment_id", type_=Integer)
 _PATIENT = bindparam("patient_id", type_=Integer)
+_LIMIT = bindparam("limit", type_=Integer)
+_SINCE = bindparam("since", type_=UTCDateTime())
+_UNTIL = bindparam("until", type_=UTCDateTime())
 
 
-def _newest(query: Select[Any], at: Any, id_: Any) -> Select[Any]:
-    """Only the newest `limit` rows of one kind (as a subquery: SQLite allows no LIMIT in a UNION's parts)."""
-    newest = query.where(at.is_not(None)).order_by(at.desc(), id_).limit(_LIMIT).subquery()
-    return select(*newest.c)
-
-
-# Built once per process with bound parameters, so a view neither rebuilds the expression nor its cache key.
-# The first select gives the result its column types (UTC times, dates, floats).
-_HISTORY: CompoundSelect[Any] = union_all(
-    _select(
+def _steps() -> Select[Any]:
+    return _select(
         "step",
         StepProgress.completed_at,
         StepProgress.id,
@@ -123,26 +164,37 @@ _HISTORY: CompoundSelect[Any] = union_all(
         StepProgress.enrollment_id == _ENROLLMENT,
         StepProgress.status == StepStatus.COMPLETE,
         StepProgress.completed_at.is_not(None),
-    ),
-    _select(
-        "override",
-        ProgramOverride.at,
-        ProgramOverride.id,
-        key=sql_cast(ProgramOverride.kind, String),
-        detail=ProgramOverride.reason,
-        who=User.display_name,
     )
-    .outerjoin_from(ProgramOverride, User, User.id == ProgramOverride.by_id)
-    .where(ProgramOverride.enrollment_id == _ENROLLMENT),
-    _newest(
+
+
+def _overrides() -> Select[Any]:
+    return (
         _select(
+            "override",
+            ProgramOverride.at,
+            ProgramOverride.id,
+            key=sql_cast(ProgramOverride.kind, String),
+            detail=ProgramOverride.reason,
+            who=User.display_name,
+        )
+        .outerjoin_from(ProgramOverride, User, User.id == ProgramOverride.by_id)
+        .where(ProgramOverride.enrollment_id == _ENROLLMENT)
+    )
+
+
+# Each part of the timeline: the row kind, its select, its time column and its id column.
+_PARTS: dict[str, tuple[Any, Any, Any]] = {
+    "step": (_steps, StepProgress.completed_at, StepProgress.id),
+    "override": (_overrides, ProgramOverride.at, ProgramOverride.id),
+    "checkin": (
+        lambda: _select(
             "checkin", CheckIn.created_at, CheckIn.id, day=CheckIn.day, value=sql_cast(CheckIn.pain, Float)
         ).where(CheckIn.patient_id == _PATIENT),
         CheckIn.created_at,
         CheckIn.id,
     ),
-    _newest(
-        _select("shared", JournalEntry.shared_at, JournalEntry.id).where(
+    "shared": (
+        lambda: _select("shared", JournalEntry.shared_at, JournalEntry.id).where(
             JournalEntry.patient_id == _PATIENT,
             JournalEntry.shared.is_(true()),
             JournalEntry.deleted_at.is_(None),
@@ -150,8 +202,8 @@ _HISTORY: CompoundSelect[Any] = union_all(
         JournalEntry.shared_at,
         JournalEntry.id,
     ),
-    _newest(
-        _select(
+    "measure": (
+        lambda: _select(
             "measure",
             MeasureResponse.completed_at,
             MeasureResponse.id,
@@ -161,42 +213,48 @@ _HISTORY: CompoundSelect[Any] = union_all(
         MeasureResponse.completed_at,
         MeasureResponse.id,
     ),
-    _newest(
-        _select(
-            "note", ClinicalNote.created_at, ClinicalNote.id, detail=ClinicalNote.text, who=User.display_name
-        )
-        .outerjoin_from(ClinicalNote, User, User.id == ClinicalNote.author_id)
-        .where(ClinicalNote.enrollment_id == _ENROLLMENT),
+    "note": (
+        lambda: (
+            _select(
+                "note",
+                ClinicalNote.created_at,
+                ClinicalNote.id,
+                detail=ClinicalNote.text,
+                who=User.display_name,
+            )
+            .outerjoin_from(ClinicalNote, User, User.id == ClinicalNote.author_id)
+            .where(ClinicalNote.enrollment_id == _ENROLLMENT)
+        ),
         ClinicalNote.created_at,
         ClinicalNote.id,
     ),
-    _newest(
-        _select("alert", Alert.created_at, Alert.id, key=Alert.kind).where(
+    "alert": (
+        lambda: _select("alert", Alert.created_at, Alert.id, key=Alert.kind).where(
             Alert.enrollment_id == _ENROLLMENT
         ),
         Alert.created_at,
         Alert.id,
     ),
-    _newest(
-        _select(
-            "acknowledged",
-            Alert.acknowledged_at,
-            Alert.id,
-            detail=Alert.note,
-            who=User.display_name,
-        )
-        .outerjoin_from(Alert, User, User.id == Alert.acknowledged_by_id)
-        .where(Alert.enrollment_id == _ENROLLMENT),
+    "acknowledged": (
+        lambda: (
+            _select("acknowledged", Alert.acknowledged_at, Alert.id, detail=Alert.note, who=User.display_name)
+            .outerjoin_from(Alert, User, User.id == Alert.acknowledged_by_id)
+            .where(Alert.enrollment_id == _ENROLLMENT)
+        ),
         Alert.acknowledged_at,
         Alert.id,
     ),
-)
+}
+
+# Built once per process with bound parameters, so a view neither rebuilds the expression nor its cache key.
+# The first select gives the result its column types (UTC times, dates, floats).
+_PACING: CompoundSelect[Any] = union_all(_steps(), _overrides())
 
 
-def patient_history(db: Session, enrollment: Enrollment, limit: int = TIMELINE_LIMIT) -> list[HistoryRow]:
-    """Every completed step and override, and the newest `limit` rows of each other kind (one statement)."""
-    params = {"enrollment_id": enrollment.id, "patient_id": enrollment.patient_id, "limit": limit}
-    return [HistoryRow(*row) for row in db.execute(_HISTORY, params)]
+def pacing_history(db: Session, enrollment: Enrollment) -> list[HistoryRow]:
+    """Every completed step and every pacing override of the enrollment (one statement)."""
+    params = {"enrollment_id": enrollment.id}
+    return [HistoryRow(*row[:8]) for row in db.execute(_PACING, params)]
 
 
 def program_of(
@@ -212,31 +270,74 @@ def program_of(
     return policy_for(enrollment, catalog, completions, overrides, now)
 
 
-# Events at the same instant are listed by kind in this order, then in the order they were saved (an alert's
-# acknowledgement right after the alert).
-_TIES = {
-    "step": (0, 0),
-    "checkin": (1, 0),
-    "shared": (2, 0),
-    "measure": (3, 0),
-    "override": (4, 0),
-    "note": (5, 0),
-    "alert": (6, 0),
-    "acknowledged": (6, 1),
-}
+@functools.cache
+def _timeline_statement(kinds: tuple[str, ...]) -> Select[Any]:
+    """One UNION ALL of the row kinds the chosen filters cover, each cut to the window and its newest `limit`
+    rows (as a subquery: SQLite allows no LIMIT in a UNION's parts), sorted and cut once more. Built once per
+    set of filters (parameters: enrollment_id, patient_id, since, until, limit)."""
+    parts = []
+    for name in kinds:
+        for kind in TIMELINE_KINDS[name][1]:
+            build, at, id_ = _PARTS[kind]
+            newest = (
+                build().where(at > _SINCE, at <= _UNTIL).order_by(at.desc(), id_).limit(_LIMIT).subquery()
+            )
+            parts.append(select(*newest.c))
+    everything = union_all(*parts).subquery()
+    columns = everything.c
+    return (
+        select(everything)
+        .order_by(columns.at.desc(), columns.tie_rank, columns.id, columns.tie_sub)
+        .limit(_LIMIT)
+    )
+
+
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def chosen_kinds(asked: list[str]) -> tuple[str, ...]:
+    """The known filter names among `asked`, in their listed order; every kind when none is known."""
+    known = tuple(name for name in TIMELINE_KINDS if name in asked)
+    return known or tuple(TIMELINE_KINDS)
+
+
+def timeline_page(
+    db: Session,
+    enrollment: Enrollment,
+    catalog: Catalog,
+    now: datetime,
+    *,
+    kinds: tuple[str, ...] = tuple(TIMELINE_KINDS),
+    until: datetime | None = None,
+    limit: int = TIMELINE_LIMIT,
+) -> TimelinePage:
+    """The events of the chosen kinds in the two weeks up to `until` (inclusive; default: now and later),
+    newest first, at most `limit` of them (one statement)."""
+    end = until or now
+    since = end - WINDOW
+    params = {
+        "enrollment_id": enrollment.id,
+        "patient_id": enrollment.patient_id,
+        "since": since,
+        "until": until or _FAR_FUTURE,
+        "limit": limit + 1,
+    }
+    rows = [HistoryRow(*row[:8]) for row in db.execute(_timeline_statement(kinds), params)]
+    earlier: datetime | None = since if since > enrollment.started_at else None
+    if len(rows) > limit:
+        cut = rows[limit].at
+        whole = [row for row in rows[:limit] if row.at > cut]
+        rows = whole or rows[:limit]
+        earlier = cut if whole else cut - timedelta(microseconds=1)
+    titles = {(m.slug, s.id): (m.week, s.title) for m in catalog.modules for s in m.steps}
+    return TimelinePage([_event(row, titles) for row in rows], kinds, since, until, earlier)
+
+
 _VERBS = {
     "unlock_next": "opened the next module early",
     "pause": "paused the program",
     "resume": "resumed the program",
 }
-
-
-def timeline(history: list[HistoryRow], catalog: Catalog, limit: int = TIMELINE_LIMIT) -> list[TimelineEvent]:
-    """The patient's work and the therapist's actions, newest first, at most `limit` of them."""
-    titles = {(m.slug, s.id): (m.week, s.title) for m in catalog.modules for s in m.steps}
-    rows = sorted(history, key=lambda row: (_TIES[row.kind][0], row.id, _TIES[row.kind][1]))
-    rows.sort(key=lambda row: row.at, reverse=True)  # stable: ties keep the order above
-    return [_event(row, titles) for row in rows[:limit]]
 
 
 def _event(row: HistoryRow, titles: dict[tuple[str, str], tuple[int, str]]) -> TimelineEvent:
@@ -278,3 +379,31 @@ def shared_entries_with_replies(db: Session, enrollment: Enrollment) -> list[tup
             .order_by(JournalEntry.shared_at.desc())
         )
     ]
+
+
+PRINT_ENTRIES = 6  # shared entries on the print view: one A4 page
+PRINT_NOTES = 5
+
+
+def shared_since(db: Session, enrollment: Enrollment, since: datetime | None) -> list[JournalEntry]:
+    """The entries shared after `since` (every one when None), newest first, at most `PRINT_ENTRIES`."""
+    query = select(JournalEntry).where(
+        JournalEntry.patient_id == enrollment.patient_id,
+        JournalEntry.shared.is_(true()),
+        JournalEntry.deleted_at.is_(None),
+    )
+    if since is not None:
+        query = query.where(JournalEntry.shared_at > since)
+    return list(db.scalars(query.order_by(JournalEntry.shared_at.desc()).limit(PRINT_ENTRIES)))
+
+
+def own_notes(db: Session, enrollment: Enrollment, therapist: User) -> list[ClinicalNote]:
+    """The therapist's own latest notes on this patient, newest first, at most `PRINT_NOTES`."""
+    return list(
+        db.scalars(
+            select(ClinicalNote)
+            .where(ClinicalNote.enrollment_id == enrollment.id, ClinicalNote.author_id == therapist.id)
+            .order_by(ClinicalNote.created_at.desc(), ClinicalNote.id.desc())
+            .limit(PRINT_NOTES)
+        )
+    )

@@ -13,7 +13,7 @@ from ..access import current_enrollment, role_required
 from ..charts import Series, line_chart_svg, table_rows
 from ..content.model import Catalog
 from ..db import get_db
-from ..evidence import statements
+from ..evidence import DayRecord, statements
 from ..forms import EmptyForm, choices
 from ..habits import adopted_habit_ids, habit_weeks, set_habit
 from ..models import Role
@@ -169,8 +169,13 @@ def evidence_page(patient: object, weeks: int) -> dict[str, object]:
     """Charts, table rows and statements for a patient (the therapist's patient page shows the same)."""
     db = get_db()
     today = local_today(patient, clock.now())  # type: ignore[arg-type]
-    start = today - timedelta(days=weeks * 7 - 1)
     records = day_records(checkins_between(db, patient, today - timedelta(days=83), today))  # type: ignore[arg-type]
+    return evidence_view(records, today, weeks)
+
+
+def evidence_view(records: list[DayRecord], today: date, weeks: int) -> dict[str, object]:
+    """Charts, table rows and statements from check-ins already read (the last twelve weeks up to `today`)."""
+    start = today - timedelta(days=weeks * 7 - 1)
     shown = [r for r in records if r.day >= start]
     pain = Series("Pain (0–10)", [(r.day, r.pain) for r in shown], "solid")
     sleep = Series("Hours of sleep", [(r.day, r.sleep_hours) for r in shown], "dashed")

@@ -36,6 +36,10 @@ def _exercise_with_error(page: Page) -> None:
     page.locator("#error-summary").wait_for()
 
 
+def _as_printed(page: Page) -> None:
+    page.emulate_media(media="print")
+
+
 def _shots(server: LiveServer) -> list[tuple[str, str, str, Callable[[Page], None] | None]]:
     """(file name, account, path, what to do on the page first)."""
     week1 = server.catalog.module("alarm-system")
@@ -55,6 +59,8 @@ def _shots(server: LiveServer) -> list[tuple[str, str, str, Callable[[Page], Non
         ("patient-evidence", "patient2@example.org", "/evidence", None),
         ("therapist-caseload", "therapist1@example.org", "/clinic/", None),
         ("therapist-patient", "therapist1@example.org", "/clinic/patients/{patient2}", None),
+        # Last for its account: the page as printed (the print stylesheet stays on for this browser).
+        ("therapist-print", "therapist1@example.org", "/clinic/patients/{patient2}/print", _as_printed),
     ]
 
 
