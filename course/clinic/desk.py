@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from ..alerts import LABELS
 from ..assess.services import MeasureHistory
@@ -165,10 +166,16 @@ _TRENDS = (
 
 
 def trends(records: Sequence[DayRecord], today: date) -> list[Trend]:
-    """Pain, sleep and stress over the last four weeks: a small chart of the days and the weekly means."""
-    weeks = weekly_summary(records, today, TREND_WEEKS)
+    """Pain, sleep and stress over the last four weeks: a small chart of the days and the weekly means.
+    Remembered per process by the four weeks' check-ins (pure work: the same values give the same charts)."""
     start = today - timedelta(days=TREND_WEEKS * 7 - 1)
-    shown = [r for r in records if start <= r.day <= today]
+    return list(_trends(tuple(r for r in records if start <= r.day <= today), today))
+
+
+@lru_cache(maxsize=256)
+def _trends(shown: tuple[DayRecord, ...], today: date) -> tuple[Trend, ...]:
+    weeks = weekly_summary(shown, today, TREND_WEEKS)
+    start = today - timedelta(days=TREND_WEEKS * 7 - 1)
     out = []
     for label, unit, mean_field, day_field, top in _TRENDS:
         means: list[float | None] = [getattr(week, mean_field) for week in weeks]
@@ -185,7 +192,7 @@ def trends(records: Sequence[DayRecord], today: date) -> list[Trend]:
             height=120,
         )
         out.append(Trend(label, unit, weeks, means, chart))
-    return out
+    return tuple(out)
 
 
 def verdict(history: MeasureHistory) -> str:

@@ -8,7 +8,8 @@
   by keyset: an "earlier" page starts at the instant where the previous one stopped (`until`, inclusive). A
   page never splits the events of one instant, unless more than a page's worth share it (then the rest of
   that instant is skipped: a page is never longer than its limit).
-- `shared_entries_with_replies`: what the patient shares, each with its number of replies.
+- `shared_entries_with_replies`: the newest shared entries, each with its number of replies, and how many
+  are unread.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from ..alerts import LABELS
 from ..content.model import Catalog
+from ..journal.services import unread_in_sql
 from ..learn.services import policy_for
 from ..models import (
     Alert,
@@ -363,38 +365,55 @@ def _event(row: HistoryRow, titles: dict[tuple[str, str], tuple[int, str]]) -> T
     return TimelineEvent(row.at, "alert", f"{who} acknowledged the alert{note}")
 
 
-def shared_entries_with_replies(db: Session, enrollment: Enrollment) -> list[tuple[JournalEntry, int]]:
-    """What the patient shares with their therapist, newest first, each with its number of replies (one
-    statement: the replies themselves are read on the entry's own page)."""
+ENTRIES_SHOWN = 10  # shared entries on the patient page; the timeline lists every one
+
+
+@dataclass(frozen=True)
+class SharedEntries:
+    """The newest shared entries, each with its number of replies, and how many shared entries are unread."""
+
+    entries: list[tuple[JournalEntry, int]]
+    unread: int
+
+
+def _shared_statement(since: bool) -> Select[Any]:
+    """The shared entries with their replies and the unread total (parameters: patient_id, limit, and since
+    when `since`)."""
     replies = select(func.count(Comment.id)).where(Comment.entry_id == JournalEntry.id).scalar_subquery()
-    return [
-        (entry, int(count))
-        for entry, count in db.execute(
-            select(JournalEntry, replies)
-            .where(
-                JournalEntry.patient_id == enrollment.patient_id,
-                JournalEntry.shared.is_(true()),
-                JournalEntry.deleted_at.is_(None),
-            )
-            .order_by(JournalEntry.shared_at.desc())
-        )
-    ]
+    # Not correlated with the entry of each row: the count is over all the patient's entries.
+    unread = (
+        select(func.count(JournalEntry.id))
+        .where(JournalEntry.patient_id == _PATIENT, unread_in_sql())
+        .correlate(None)
+        .scalar_subquery()
+    )
+    query = select(JournalEntry, replies, unread).where(
+        JournalEntry.patient_id == _PATIENT,
+        JournalEntry.shared.is_(true()),
+        JournalEntry.deleted_at.is_(None),
+    )
+    if since:
+        query = query.where(JournalEntry.shared_at > _SINCE)
+    return query.order_by(JournalEntry.shared_at.desc(), JournalEntry.id.desc()).limit(_LIMIT)
+
+
+# Built once per process, as the history's statements are.
+_SHARED = {False: _shared_statement(since=False), True: _shared_statement(since=True)}
+
+
+def shared_entries_with_replies(
+    db: Session, enrollment: Enrollment, limit: int = ENTRIES_SHOWN, since: datetime | None = None
+) -> SharedEntries:
+    """What the patient shares with their therapist (after `since`, when given), the newest `limit` first,
+    each with its number of replies, and the number of unread ones among all of them (one statement: the
+    replies themselves are read on the entry's own page)."""
+    params = {"patient_id": enrollment.patient_id, "limit": limit, "since": since}
+    rows = db.execute(_SHARED[since is not None], params).all()
+    return SharedEntries([(entry, int(count)) for entry, count, _ in rows], int(rows[0][2]) if rows else 0)
 
 
 PRINT_ENTRIES = 6  # shared entries on the print view: one A4 page
 PRINT_NOTES = 5
-
-
-def shared_since(db: Session, enrollment: Enrollment, since: datetime | None) -> list[JournalEntry]:
-    """The entries shared after `since` (every one when None), newest first, at most `PRINT_ENTRIES`."""
-    query = select(JournalEntry).where(
-        JournalEntry.patient_id == enrollment.patient_id,
-        JournalEntry.shared.is_(true()),
-        JournalEntry.deleted_at.is_(None),
-    )
-    if since is not None:
-        query = query.where(JournalEntry.shared_at > since)
-    return list(db.scalars(query.order_by(JournalEntry.shared_at.desc()).limit(PRINT_ENTRIES)))
 
 
 def own_notes(db: Session, enrollment: Enrollment, therapist: User) -> list[ClinicalNote]:

@@ -41,19 +41,20 @@ from ..models import (
     User,
 )
 from ..tracking.routes import evidence_view
-from ..tracking.services import checkins_between, day_records, local_today
+from ..tracking.services import day_records_between, local_today
 from . import summary
 from .blueprint import bp
 from .desk import glance
 from .forms import AcknowledgeForm, AssessmentForm, InviteForm, NoteForm, OverrideForm
 from .history import (
+    ENTRIES_SHOWN,
+    PRINT_ENTRIES,
     TIMELINE_KINDS,
     chosen_kinds,
     own_notes,
     pacing_history,
     program_of,
     shared_entries_with_replies,
-    shared_since,
     timeline_page,
 )
 from .rows import table_rows
@@ -282,7 +283,7 @@ def _desk(
     alerts_open = open_alerts(db, [enrollment.id])
     measure_histories = histories(db, enrollment, extensions.measures(), extensions.schedule())
     today = local_today(patient, now)
-    records = day_records(checkins_between(db, patient, today - timedelta(days=83), today))
+    records = day_records_between(db, patient, today - timedelta(days=83), today)
     at_a_glance = glance(
         enrollment, state, pacing_rows, catalog, records, alerts_open, unread, measure_histories, now, today
     )
@@ -310,13 +311,13 @@ def patient(patient_id: int) -> str:
     now = clock.now()
     person, enrollment = _patient_or_404(db, patient_id)
     catalog: Catalog = extensions.catalog()
-    entries = shared_entries_with_replies(db, enrollment)
-    unread = sum(1 for entry, _ in entries if is_unread(entry))
-    desk = _desk(db, person, enrollment, catalog, now, unread)
+    shared = shared_entries_with_replies(db, enrollment)
+    desk = _desk(db, person, enrollment, catalog, now, shared.unread)
     page = render_template(
         "clinic/patient.html",
         **desk,
-        entries=entries,
+        entries=shared.entries,
+        entries_shown=ENTRIES_SHOWN,
         is_unread=is_unread,
         timeline=timeline_page(db, enrollment, catalog, now, limit=PAGE_TIMELINE),
         timeline_kinds=TIMELINE_KINDS,
@@ -385,12 +386,11 @@ def print_view(patient_id: int) -> str:
     catalog: Catalog = extensions.catalog()
     notes = own_notes(db, enrollment, current_user)
     since = notes[0].created_at if notes else None
-    entries = shared_since(db, enrollment, since)
-    unread = sum(1 for entry in entries if is_unread(entry))
+    shared = shared_entries_with_replies(db, enrollment, PRINT_ENTRIES, since)
     page = render_template(
         "clinic/print.html",
-        **_desk(db, person, enrollment, catalog, now, unread),
-        entries=entries,
+        **_desk(db, person, enrollment, catalog, now, shared.unread),
+        entries=[entry for entry, _ in shared.entries],
         notes=notes,
         since=since,
         now=now,

@@ -82,6 +82,7 @@ def test_glance_shows_status_waiting_trends_and_reliable_change_in_words(
     answer(db, patient, "gad7", "week-4", 7, now - timedelta(days=1))
     share(db, patient, "Read already", now - timedelta(days=3), read=True)
     share(db, patient, "Not read yet", now - timedelta(days=2))
+    share(db, patient, "Read too", now - timedelta(days=1), read=True)  # the newest, read: 1 still unread
     raise_alert(db, enrollment_of(db, patient), "crisis", now=now, details={"source": "journal"})
     db.commit()
     page = client.get(f"/clinic/patients/{patient.id}").data.decode()
