@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from course import extensions
-from course.demo import PASSWORD, load_demo
+from course.demo import PASSWORD, STAFF_TOTP_SECRET, load_demo
 from tests.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -79,7 +79,7 @@ def take(browser: Browser, server: LiveServer, output: Path) -> list[Path]:
                 context = browser.new_context(viewport=size, reduced_motion="reduce")
                 contexts.append(context)
                 page = context.new_page()
-                sign_in(page, server, account, PASSWORD)
+                sign_in(page, server, account, PASSWORD, STAFF_TOTP_SECRET)  # the demo staff's own key
                 signed_in[account] = page
             page = signed_in[account]
             page.goto(server.url + path.format(patient2=patient2))
