@@ -291,6 +291,7 @@ class JournalEntry(Base):
     __table_args__ = (
         CheckConstraint("length(text) <= 50000", name="text_length"),
         UniqueConstraint("patient_id", "idempotency_key", name="uq_journal_entries_idempotency"),
+        Index("ix_journal_entries_timeline", "patient_id", "shared_at"),  # as for check-ins
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -385,6 +386,8 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (
         UniqueConstraint("patient_id", "day"),
+        # The therapist's timeline reads a patient's newest check-ins in a time window (clinic/history.py).
+        Index("ix_checkins_timeline", "patient_id", "created_at"),
         CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
         CheckConstraint("sleep_hours BETWEEN 0 AND 16", name="sleep_hours_range"),
         CheckConstraint("sleep_quality BETWEEN 0 AND 10", name="sleep_quality_range"),
@@ -444,6 +447,7 @@ class Alert(Base):
     """Something a therapist should know about a patient: safety, inactivity, worsening, red flags."""
 
     __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_timeline", "enrollment_id", "created_at"),)  # as for check-ins
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), index=True)
@@ -464,6 +468,7 @@ class ClinicalNote(Base):
     """A therapist's private note about a patient (never shown to the patient)."""
 
     __tablename__ = "clinical_notes"
+    __table_args__ = (Index("ix_clinical_notes_timeline", "enrollment_id", "created_at"),)  # as for check-ins
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), index=True)
@@ -478,7 +483,10 @@ class MeasureResponse(Base):
     """A patient's answers to one questionnaire for one due date; scored only when complete."""
 
     __tablename__ = "measure_responses"
-    __table_args__ = (UniqueConstraint("enrollment_id", "measure_id", "due_key"),)
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "measure_id", "due_key"),
+        Index("ix_measure_responses_timeline", "enrollment_id", "completed_at"),  # as for check-ins
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))

@@ -213,8 +213,14 @@ def histories(
         (d.measure_id, d.due_key): d.label
         for d in occurrences(schedule, enrollment.started_at, zone_of(enrollment.patient))
     }
-    rows = db.scalars(
-        select(MeasureResponse)
+    # The four values as plain rows: no objects to track (the therapist's pages read them on every view).
+    rows = db.execute(
+        select(
+            MeasureResponse.measure_id,
+            MeasureResponse.due_key,
+            MeasureResponse.score,
+            MeasureResponse.completed_at,
+        )
         .where(MeasureResponse.enrollment_id == enrollment.id, MeasureResponse.complete.is_(True))
         .order_by(MeasureResponse.completed_at)
     )

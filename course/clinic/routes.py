@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import urljoin
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import clock, extensions
@@ -39,12 +41,24 @@ from ..models import (
     StepStatus,
     User,
 )
-from ..tracking.routes import evidence_page
+from ..tracking.routes import evidence_view
+from ..tracking.services import day_records_between, local_today
 from . import summary
 from .blueprint import bp
+from .desk import glance
 from .feedback import feedback_items
 from .forms import AcknowledgeForm, AssessmentForm, InviteForm, NoteForm, OverrideForm
-from .history import patient_history, program_of, shared_entries_with_replies, timeline
+from .history import (
+    ENTRIES_SHOWN,
+    PRINT_ENTRIES,
+    TIMELINE_KINDS,
+    chosen_kinds,
+    own_notes,
+    pacing_history,
+    program_of,
+    shared_entries_with_replies,
+    timeline_page,
+)
 from .rows import table_rows
 from .services import FILTERS, add_note, caseload_csv, latest_scores
 from .services import caseload as caseload_rows
@@ -53,23 +67,61 @@ from .services import caseload as caseload_rows
 NEW_INVITE_LINK = "new_invite_link"
 
 
+# The caseload's filter and sort, remembered in the session so the page opens as the therapist left it.
+# Not the name searched for: a patient's name does not belong in a cookie.
+CASELOAD_VIEW = "caseload_view"
+SORT_LABELS = {
+    "need": "most in need first",
+    "name": "by name",
+    "week": "by week",
+    "progress": "by steps done",
+    "active": "by last activity",
+    "checkins": "by check-ins in 7 days",
+    "pain": "by pain this week",
+    "unread": "by unread entries",
+    "alerts": "by open alerts",
+}
+
+
+def _caseload_view() -> tuple[str, str]:
+    """The filter and sort the address asks for; the caseload's plain address (no query at all, as the menu
+    links it) brings back the ones chosen last. What is chosen is remembered, the session written only when
+    it changes, so paging or searching does not rewrite the cookie."""
+    remembered = session.get(CASELOAD_VIEW) or {}
+    source = request.args if request.args else remembered
+    kind = source.get("show")
+    sort = source.get("sort")
+    kind = kind if kind in FILTERS else "all"
+    sort = sort if sort and sort.lstrip("-") in summary.SORTS else "need"
+    chosen = {"show": kind, "sort": sort}
+    if ("show" in request.args or "sort" in request.args) and remembered != chosen:
+        if chosen == {"show": "all", "sort": "need"}:
+            session.pop(CASELOAD_VIEW, None)
+        else:
+            session[CASELOAD_VIEW] = chosen
+    return kind, sort
+
+
 @bp.get("/")
 @role_required(Role.THERAPIST)
 def caseload() -> str:
-    """The therapist's patients, most in need first, with filters, search and pages."""
+    """The therapist's patients, most in need first unless sorted otherwise, with filters, search and pages.
+    The filter and sort chosen last are remembered."""
     catalog: Catalog = extensions.catalog()
-    kind = request.args.get("show", "all")
-    kind = kind if kind in FILTERS else "all"
+    kind, sort = _caseload_view()
     query = (request.args.get("q") or "")[:100]
     db = get_db()
     now = clock.now()
-    shown = summary.page(db, current_user, catalog, now, kind, query, request.args.get("page", type=int) or 1)
+    number = request.args.get("page", type=int) or 1
+    shown = summary.page(db, current_user, catalog, now, kind, query, number, sort)
     page = render_template(
         "clinic/caseload.html",
         rows=shown.lines,
         total=shown.total,
         matching=shown.matching,
         show=kind,
+        sort=sort,
+        sort_label=SORT_LABELS[sort.lstrip("-")] + (", reversed" if sort.startswith("-") else ""),
         q=query,
         page=shown.page,
         pages=shown.pages,
@@ -211,47 +263,145 @@ def invites() -> BaseResponse | tuple[str, int]:
     return page, status
 
 
+PAGE_TIMELINE = 20  # events on the patient page; the timeline's own page shows more
+
+
+def _patient_or_404(db: Session, patient_id: int) -> tuple[User, Enrollment]:
+    """The patient and their enrollment, read in one statement (`enrollment_for_therapist` would need a
+    second one for the patient); who may see it is decided as everywhere, by `therapist_may_see`. The view
+    holds on to the patient: the session keeps objects only while they are referenced, and the enrollment's
+    `patient` would otherwise be read again."""
+    person = db.get(User, patient_id)
+    enrollment = person.enrollment if person is not None else None
+    if person is None or enrollment is None or not therapist_may_see(current_user, enrollment):
+        abort(404)
+    return person, enrollment
+
+
+def _desk(
+    db: Session, patient: User, enrollment: Enrollment, catalog: Catalog, now: datetime, unread: int
+) -> dict[str, Any]:
+    """What the patient page and its print view both show: the pacing state, open alerts, questionnaires,
+    the check-in charts and the glance built from them (five statements)."""
+    pacing_rows = pacing_history(db, enrollment)
+    state = program_of(pacing_rows, enrollment, catalog, now)
+    alerts_open = open_alerts(db, [enrollment.id])
+    measure_histories = histories(db, enrollment, extensions.measures(), extensions.schedule())
+    today = local_today(patient, now)
+    records = day_records_between(db, patient, today - timedelta(days=83), today)
+    at_a_glance = glance(
+        enrollment, state, pacing_rows, catalog, records, alerts_open, unread, measure_histories, now, today
+    )
+    return {
+        "enrollment": enrollment,
+        "state": state,
+        "catalog": catalog,
+        "glance": at_a_glance,
+        "histories": measure_histories,
+        "talking_therapies": talking_therapies_reading(measure_histories),
+        "feedback": feedback_items(pacing_rows, catalog),
+        "open_alerts": alerts_open,
+        "labels": ALERT_LABELS,
+        **evidence_view(records, today, 4),
+    }
+
+
 @bp.get("/patients/<int:patient_id>")
 @role_required(Role.THERAPIST)
 def patient(patient_id: int) -> str:
-    """One patient: alerts, progress, timeline, charts, shared entries, and the therapist's actions.
+    """One patient: at a glance (status, alerts, what waits, trends, questionnaires) with the actions beside
+    progress, measures, check-ins, shared entries and the last two weeks of the timeline.
 
     A fixed number of statements however long the patient's history (see course/clinic/history.py)."""
     db = get_db()
     now = clock.now()
-    # The patient with their enrollment in one statement (`enrollment_for_therapist` would need a second one
-    # for the patient); who may see it is decided as everywhere, by `therapist_may_see`.
-    person = db.get(User, patient_id)
-    enrollment = person.enrollment if person is not None else None
-    if enrollment is None or not therapist_may_see(current_user, enrollment):
-        abort(404)
+    person, enrollment = _patient_or_404(db, patient_id)
     catalog: Catalog = extensions.catalog()
-    history = patient_history(db, enrollment)
-    alerts_open = open_alerts(db, [enrollment.id])
-    measure_histories = histories(db, enrollment, extensions.measures(), extensions.schedule())
+    shared = shared_entries_with_replies(db, enrollment)
+    desk = _desk(db, person, enrollment, catalog, now, shared.unread)
     page = render_template(
         "clinic/patient.html",
-        enrollment=enrollment,
-        state=program_of(history, enrollment, catalog, now),
-        catalog=catalog,
-        entries=shared_entries_with_replies(db, enrollment),
+        **desk,
+        entries=shared.entries,
+        entries_shown=ENTRIES_SHOWN,
         is_unread=is_unread,
-        events=timeline(history, catalog),
-        feedback=feedback_items(history, catalog),
-        histories=measure_histories,
-        talking_therapies=talking_therapies_reading(measure_histories),
+        timeline=timeline_page(db, enrollment, catalog, now, limit=PAGE_TIMELINE),
+        timeline_kinds=TIMELINE_KINDS,
         screening=screening_status(enrollment),
-        open_alerts=alerts_open,
-        labels=ALERT_LABELS,
         pacing_forms=pacing_forms(),
         note_form=NoteForm(),
-        ack_forms=acknowledge_forms(alerts_open),
+        ack_forms=acknowledge_forms(desk["open_alerts"]),
         assessment_form=AssessmentForm(),
-        **evidence_page(enrollment.patient, 4),
     )
     # Recorded once the page is written: the insert holds SQLite's write lock until the commit, and other
     # requests writing would otherwise wait for the whole page.
     record(db, current_user, patient_id, "view_patient", now=now)
+    return page
+
+
+def _until(text: str | None) -> datetime | None:
+    """The `until` of a timeline page from its query parameter (an ISO time; UTC when it names no zone), or
+    None (the latest page) when it is missing or not a time."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@bp.get("/patients/<int:patient_id>/timeline")
+@role_required(Role.THERAPIST)
+def timeline(patient_id: int) -> str:
+    """The patient's timeline, two weeks a page, newest first, filtered by kind (one statement, audited)."""
+    db = get_db()
+    now = clock.now()
+    person, enrollment = _patient_or_404(db, patient_id)
+    catalog: Catalog = extensions.catalog()
+    shown = timeline_page(
+        db,
+        enrollment,
+        catalog,
+        now,
+        kinds=chosen_kinds(request.args.getlist("kind")),
+        until=_until(request.args.get("until")),
+    )
+    page = render_template(
+        "clinic/timeline.html",
+        patient=person,
+        enrollment=enrollment,
+        timeline=shown,
+        timeline_kinds=TIMELINE_KINDS,
+    )
+    record(db, current_user, patient_id, "view_timeline", now=now)
+    return page
+
+
+@bp.get("/patients/<int:patient_id>/print")
+@role_required(Role.THERAPIST)
+def print_view(patient_id: int) -> str:
+    """One A4 page to prepare a session: the glance, the questionnaires, what the patient shared since the
+    last session and the therapist's own latest notes (audited like the patient page).
+
+    "The last session" is the therapist's latest clinical note on this patient: a note is what a therapist
+    writes after seeing someone. Before their first note, every shared entry counts (the newest few)."""
+    db = get_db()
+    now = clock.now()
+    person, enrollment = _patient_or_404(db, patient_id)
+    catalog: Catalog = extensions.catalog()
+    notes = own_notes(db, enrollment, current_user)
+    since = notes[0].created_at if notes else None
+    shared = shared_entries_with_replies(db, enrollment, PRINT_ENTRIES, since)
+    page = render_template(
+        "clinic/print.html",
+        **_desk(db, person, enrollment, catalog, now, shared.unread),
+        entries=[entry for entry, _ in shared.entries],
+        notes=notes,
+        since=since,
+        now=now,
+    )
+    record(db, current_user, patient_id, "print_patient", now=now)
     return page
 
 

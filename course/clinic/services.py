@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from .._zones import zone_of
 from ..content.model import Catalog
 from ..conversations import review_due_at
 from ..csvfile import csv_text
+from ..journal.services import unread_in_sql
 from ..models import (
     Alert,
     AlertState,
@@ -109,16 +110,7 @@ def caseload(
     # the pain baseline (mean of the first 7 check-ins), as correlated subqueries on indexed columns.
     unread_shares = (
         select(func.count(JournalEntry.id))
-        .where(
-            JournalEntry.patient_id == Enrollment.patient_id,
-            JournalEntry.shared.is_(True),
-            JournalEntry.deleted_at.is_(None),
-            or_(
-                JournalEntry.therapist_read_at.is_(None),
-                JournalEntry.therapist_read_at < JournalEntry.shared_at,
-                JournalEntry.therapist_read_at < JournalEntry.updated_at,
-            ),
-        )
+        .where(JournalEntry.patient_id == Enrollment.patient_id, unread_in_sql())
         .scalar_subquery()
     )
     open_alerts = Alert.enrollment_id == Enrollment.id, Alert.state == AlertState.OPEN

@@ -149,12 +149,19 @@ def _values(row: CaseRow, version: int, key: str, now: datetime) -> dict[str, An
 
 
 def page(
-    db: Session, therapist: User, catalog: Catalog, now: datetime, kind: str, query: str, number: int
+    db: Session,
+    therapist: User,
+    catalog: Catalog,
+    now: datetime,
+    kind: str,
+    query: str,
+    number: int,
+    sort: str = "need",
 ) -> Page:
-    """Refresh what is stale, then one page of rows, most in need first, with the filter and name search.
-    Three statements when every row is fresh."""
+    """Refresh what is stale, then one page of rows in the `sort` order (`SORTS`; most in need first by
+    default), with the filter and name search. Three statements when every row is fresh, whatever the sort."""
     needle = query.strip().casefold()
-    counting, listing = _statements(kind, bool(needle))
+    counting, listing = _statements(kind, bool(needle), sort if sort.lstrip("-") in SORTS else "need")
     params: dict[str, Any] = {
         "therapist": therapist.id,
         "now": now,
@@ -194,10 +201,44 @@ _LISTED = (
 )
 
 
+# The caseload's sortable columns: the column, whether it sorts ascending first (each column's first order is
+# the one that brings a patient in need up: the longest quiet, the least done, the most pain...), and where
+# rows without a value go ("first" when ascending: "never active" is the longest quiet). A leading "-"
+# reverses. Ties keep the default order, most in need first then by name, so pages never shuffle. "need"
+# reads straight off the stored rows' index; the others sort one therapist's rows, a few hundred at most.
+SORTS: dict[str, tuple[Any, bool, str | None]] = {
+    "need": (None, True, None),
+    "name": (CaseloadEntry.order_key, True, None),
+    "week": (CaseloadEntry.week, True, None),
+    "progress": (CaseloadEntry.steps_done, True, None),
+    "active": (Enrollment.last_active_at, True, "first"),
+    "checkins": (CaseloadEntry.checkins_7d, True, None),
+    "pain": (CaseloadEntry.pain_week, False, "last"),
+    "unread": (CaseloadEntry.unread, False, None),
+    "alerts": (CaseloadEntry.open_alerts, False, None),
+}
+
+
+def _order(sort: str) -> list[Any]:
+    """The ORDER BY of a sort name from `SORTS` (with an optional leading "-")."""
+    default = [CaseloadEntry.rank, CaseloadEntry.order_key, CaseloadEntry.enrollment_id]
+    column, ascending, nulls = SORTS[sort.lstrip("-")]
+    if column is None:
+        return default
+    if sort.startswith("-"):
+        ascending = not ascending
+    ordered = column.asc() if ascending else column.desc()
+    if nulls == "first":
+        ordered = ordered.nulls_first() if ascending else ordered.nulls_last()
+    elif nulls == "last":
+        ordered = ordered.nulls_last()
+    return [ordered, *default]
+
+
 @functools.cache
-def _statements(kind: str, search: bool) -> tuple[Any, Any]:
-    """The counting and listing statements for one filter, built once per process (parameters: therapist,
-    now, key, pattern, limit, offset)."""
+def _statements(kind: str, search: bool, sort: str = "need") -> tuple[Any, Any]:
+    """The counting and listing statements for one filter and sort, built once per process (parameters:
+    therapist, now, key, pattern, limit, offset)."""
     chosen = _filter(kind, search)
     stale = _stale(bindparam("now", type_=UTCDateTime()), bindparam("key", type_=String()))
     counting = (
@@ -219,7 +260,7 @@ def _statements(kind: str, search: bool) -> tuple[Any, Any]:
             Enrollment.therapist_id == bindparam("therapist"),
             chosen,
         )
-        .order_by(CaseloadEntry.rank, CaseloadEntry.order_key, CaseloadEntry.enrollment_id)
+        .order_by(*_order(sort))
         .limit(bindparam("limit", type_=Integer()))
         .offset(bindparam("offset", type_=Integer()))
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -199,6 +199,19 @@ def is_unread(entry: JournalEntry) -> bool:
         return False
     changed = max(t for t in (entry.shared_at, entry.updated_at) if t is not None)
     return entry.therapist_read_at is None or entry.therapist_read_at < changed
+
+
+def unread_in_sql() -> ColumnElement[bool]:
+    """`is_unread` as SQL, for counting in the database (the caseload, the patient page)."""
+    return and_(
+        JournalEntry.shared.is_(True),
+        JournalEntry.deleted_at.is_(None),
+        or_(
+            JournalEntry.therapist_read_at.is_(None),
+            JournalEntry.therapist_read_at < JournalEntry.shared_at,
+            JournalEntry.therapist_read_at < JournalEntry.updated_at,
+        ),
+    )
 
 
 def mark_read(entry: JournalEntry, now: datetime) -> None:

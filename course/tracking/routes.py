@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,7 +15,7 @@ from ..access import current_enrollment, role_required
 from ..charts import Series, line_chart_svg, table_rows
 from ..content.model import Catalog
 from ..db import get_db
-from ..evidence import statements
+from ..evidence import DayRecord, statements
 from ..forms import EmptyForm, choices
 from ..habits import adopted_habit_ids, habit_weeks, set_habit
 from ..models import Role
@@ -169,8 +171,19 @@ def evidence_page(patient: object, weeks: int) -> dict[str, object]:
     """Charts, table rows and statements for a patient (the therapist's patient page shows the same)."""
     db = get_db()
     today = local_today(patient, clock.now())  # type: ignore[arg-type]
-    start = today - timedelta(days=weeks * 7 - 1)
     records = day_records(checkins_between(db, patient, today - timedelta(days=83), today))  # type: ignore[arg-type]
+    return evidence_view(records, today, weeks)
+
+
+def evidence_view(records: Sequence[DayRecord], today: date, weeks: int) -> dict[str, object]:
+    """Charts, table rows and statements from check-ins already read (the last twelve weeks up to `today`),
+    remembered per process by those values (pure work: the same check-ins always give the same page)."""
+    return dict(_evidence_view(tuple(records), today, weeks))
+
+
+@lru_cache(maxsize=256)
+def _evidence_view(records: tuple[DayRecord, ...], today: date, weeks: int) -> tuple[tuple[str, object], ...]:
+    start = today - timedelta(days=weeks * 7 - 1)
     shown = [r for r in records if r.day >= start]
     pain = Series("Pain (0–10)", [(r.day, r.pain) for r in shown], "solid")
     sleep = Series("Hours of sleep", [(r.day, r.sleep_hours) for r in shown], "dashed")
@@ -190,13 +203,13 @@ def evidence_page(patient: object, weeks: int) -> dict[str, object]:
         title="Pain and stress",
         description=f"Daily pain and stress, both 0 to 10, {weeks} weeks.",
     )
-    return {
-        "sleep_chart": sleep_chart,
-        "stress_chart": stress_chart,
-        "rows": table_rows([pain, sleep, stress], start, today, skip_empty=True),
-        "statements": statements(records, today),
-        "checkin_count": len(shown),
-    }
+    return (
+        ("sleep_chart", sleep_chart),
+        ("stress_chart", stress_chart),
+        ("rows", table_rows([pain, sleep, stress], start, today, skip_empty=True)),
+        ("statements", statements(records, today)),
+        ("checkin_count", len(shown)),
+    )
 
 
 @bp.post("/evidence/add/<statement_id>")

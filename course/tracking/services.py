@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, Integer, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -111,6 +111,27 @@ def checkins_between(db: Session, patient: User, start: date, end: date) -> list
             .order_by(CheckIn.day)
         )
     )
+
+
+# Built once per process with bound parameters (patient_id, start, end).
+_DAY_RECORDS = (
+    select(
+        CheckIn.day, CheckIn.pain, CheckIn.sleep_hours, CheckIn.sleep_quality, CheckIn.stress, CheckIn.mood
+    )
+    .where(
+        CheckIn.patient_id == bindparam("patient_id", type_=Integer),
+        CheckIn.day >= bindparam("start", type_=Date),
+        CheckIn.day <= bindparam("end", type_=Date),
+    )
+    .order_by(CheckIn.day)
+)
+
+
+def day_records_between(db: Session, patient: User, start: date, end: date) -> list[DayRecord]:
+    """`day_records(checkins_between(...))` read as plain rows: the values only, no objects to track (the
+    therapist's pages read twelve weeks of them on every view)."""
+    params = {"patient_id": patient.id, "start": start, "end": end}
+    return [DayRecord(*row) for row in db.execute(_DAY_RECORDS, params)]
 
 
 def day_records(checkins: list[CheckIn]) -> list[DayRecord]:

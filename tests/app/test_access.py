@@ -260,6 +260,7 @@ TABLE = [
     Row("notify.inbox", "GET", "/notifications/", every(200, anonymous=LOGIN)),
     Row("notify.mark_read", "POST", "/notifications/read", every(302)),
     Row("clinic.caseload", "GET", "/clinic/", THERAPIST_ONLY),
+    Row("clinic.caseload", "GET", "/clinic/?show=paused&sort=-pain", THERAPIST_ONLY),
     Row("clinic.export_caseload", "GET", "/clinic/export.csv", THERAPIST_ONLY),
     Row("clinic.alerts", "GET", "/clinic/alerts", THERAPIST_ONLY),
     Row(
@@ -270,6 +271,14 @@ TABLE = [
     ),
     Row("clinic.acknowledge_alert", "GET", "/clinic/alerts/{alert_id}/acknowledge", OWN_THERAPIST_ONLY),
     Row("clinic.patient", "GET", "/clinic/patients/{patient_id}", OWN_THERAPIST_ONLY),
+    Row("clinic.timeline", "GET", "/clinic/patients/{patient_id}/timeline", OWN_THERAPIST_ONLY),
+    Row(
+        "clinic.timeline",
+        "GET",
+        "/clinic/patients/{patient_id}/timeline?kind=alerts&kind=notes&until=2026-01-01T00:00:00",
+        OWN_THERAPIST_ONLY,
+    ),
+    Row("clinic.print_view", "GET", "/clinic/patients/{patient_id}/print", OWN_THERAPIST_ONLY),
     Row("clinic.note", "GET", "/clinic/patients/{patient_id}/note", OWN_THERAPIST_ONLY),
     Row("clinic.pacing_action", "GET", "/clinic/patients/{patient_id}/unlock", OWN_THERAPIST_ONLY),
     Row("clinic.work", "GET", "/clinic/patients/{patient_id}/work", OWN_THERAPIST_ONLY),

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from course import extensions
-from course.demo import PASSWORD, load_demo
+from course.demo import PASSWORD, STAFF_TOTP_SECRET, load_demo
 from tests.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -34,6 +34,10 @@ OUTPUT = PROJECT_ROOT / "docs" / "screenshots"
 def _exercise_with_error(page: Page) -> None:
     page.get_by_role("button", name="Save and continue").click()
     page.locator("#error-summary").wait_for()
+
+
+def _as_printed(page: Page) -> None:
+    page.emulate_media(media="print")
 
 
 def _shots(server: LiveServer) -> list[tuple[str, str, str, Callable[[Page], None] | None]]:
@@ -55,6 +59,8 @@ def _shots(server: LiveServer) -> list[tuple[str, str, str, Callable[[Page], Non
         ("patient-evidence", "patient2@example.org", "/evidence", None),
         ("therapist-caseload", "therapist1@example.org", "/clinic/", None),
         ("therapist-patient", "therapist1@example.org", "/clinic/patients/{patient2}", None),
+        # Last for its account: the page as printed (the print stylesheet stays on for this browser).
+        ("therapist-print", "therapist1@example.org", "/clinic/patients/{patient2}/print", _as_printed),
     ]
 
 
@@ -73,7 +79,7 @@ def take(browser: Browser, server: LiveServer, output: Path) -> list[Path]:
                 context = browser.new_context(viewport=size, reduced_motion="reduce")
                 contexts.append(context)
                 page = context.new_page()
-                sign_in(page, server, account, PASSWORD)
+                sign_in(page, server, account, PASSWORD, STAFF_TOTP_SECRET)  # the demo staff's own key
                 signed_in[account] = page
             page = signed_in[account]
             page.goto(server.url + path.format(patient2=patient2))

@@ -178,7 +178,9 @@ class LiveServer:
         return patient
 
 
-def sign_in(page: Page, server: LiveServer, email: str, password: str = PASSWORD) -> None:
+def sign_in(
+    page: Page, server: LiveServer, email: str, password: str = PASSWORD, totp_secret: str = STAFF_TOTP_SECRET
+) -> None:
     """Sign in through the real form; staff then type their authenticator app's code (the clock moves on
     30 seconds first: a code is accepted once)."""
     page.goto(f"{server.url}/auth/login")
@@ -188,7 +190,7 @@ def sign_in(page: Page, server: LiveServer, email: str, password: str = PASSWORD
     page.wait_for_load_state()
     if page.url.endswith("/auth/verify"):
         server.clock.advance(seconds=30)
-        page.get_by_label("Code").fill(pyotp.TOTP(STAFF_TOTP_SECRET).at(server.clock()))
+        page.get_by_label("Code").fill(pyotp.TOTP(totp_secret).at(server.clock()))
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
 

@@ -281,7 +281,13 @@ def test_text_at_200_percent_fits_a_phone_without_sideways_scrolling(
         check(path)
     page.context.clear_cookies()
     sign_in(page, server, therapist.email)
-    for path in ("/clinic/", f"/clinic/patients/{patient.id}", "/clinic/invites"):
+    for path in (
+        "/clinic/",
+        f"/clinic/patients/{patient.id}",
+        f"/clinic/patients/{patient.id}/timeline",
+        f"/clinic/patients/{patient.id}/print",
+        "/clinic/invites",
+    ):
         check(path)
 
 

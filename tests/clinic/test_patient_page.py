@@ -1,5 +1,6 @@
-"""The therapist's patient page: a fixed number of SQL statements however long the patient's history, and a
-timeline with the right events, in the right order, cut at its limit."""
+"""The therapist's patient page and its timeline: a fixed number of SQL statements however long the patient's
+history, and a timeline with the right events, in the right order, two weeks a page, cut at its limit, whose
+earlier pages together hold every event exactly once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from flask import Flask
@@ -32,7 +34,9 @@ from course.models import (
 from tests.app.test_patient_page_cost import count_statements
 from tests.clinic.test_workspace import enrollment_of
 
-LIMIT = 60
+LIMIT = 60  # events on a page of the timeline
+PAGE_LIMIT = 20  # events on the patient page
+WINDOW = timedelta(days=14)
 VERBS = {
     OverrideKind.UNLOCK_NEXT: "opened the next module early",
     OverrideKind.PAUSE: "paused the program",
@@ -135,11 +139,13 @@ class History:
             text = f"{self.therapist.display_name} acknowledged the alert{f': {note}' if note else ''}"
             self.expected.append((when, text))
 
-    def newest(self, limit: int = LIMIT) -> list[str]:
-        """The lines the timeline should show, for histories without two events at the same instant."""
+    def newest(self, limit: int = LIMIT, *, since: datetime | None = None) -> list[str]:
+        """The lines the timeline should show (those after `since` only, when given), for histories without
+        two events at the same instant."""
         times = [at for at, _ in self.expected]
         assert len(times) == len(set(times)), "use the tie tests for events at the same instant"
-        return [text for _, text in sorted(self.expected, key=lambda e: e[0], reverse=True)[:limit]]
+        shown = [(at, text) for at, text in self.expected if since is None or at > since]
+        return [text for _, text in sorted(shown, key=lambda e: e[0], reverse=True)[:limit]]
 
 
 @pytest.fixture
@@ -165,6 +171,18 @@ def page_of(client: Any, patient: User) -> str:
     return str(response.data.decode())
 
 
+def timeline_of(client: Any, patient: User, query: str = "") -> str:
+    response = client.get(f"/clinic/patients/{patient.id}/timeline{query}")
+    assert response.status_code == 200
+    return str(response.data.decode())
+
+
+def earlier_link(page: str) -> str | None:
+    """The query of the page's "Earlier" link, or None when it has none."""
+    match = re.search(r'<a href="/clinic/patients/\d+/timeline(\?[^"]*)">Earlier</a>', page)
+    return html.unescape(match.group(1)) if match else None
+
+
 def test_patient_page_statements_do_not_grow_with_history(
     app: Flask,
     client: Any,
@@ -177,9 +195,9 @@ def test_patient_page_statements_do_not_grow_with_history(
     now = clock()
     start = now - timedelta(days=400)
 
-    def statements(patient: User) -> list[str]:
+    def statements(patient: User, path: str = "") -> list[str]:
         with count_statements(app) as seen:
-            page_of(client, patient)
+            assert client.get(f"/clinic/patients/{patient.id}{path}").status_code == 200
         return seen
 
     new = make_patient(therapist, started_at=start)
@@ -212,18 +230,22 @@ def test_patient_page_statements_do_not_grow_with_history(
     big.alert(now - timedelta(minutes=5))
     db.commit()
 
-    counts = {
-        name: len(statements(p)) for name, p in (("new", new), ("small", small.patient), ("big", big.patient))
-    }
-    print(f"patient page statements: {counts}")
-    assert counts["new"] == counts["small"] == counts["big"]
-    assert counts["big"] <= 8
-    # What the big patient's page shows is still right: its whole timeline, progress and shared entries.
+    patients = (("new", new), ("small", small.patient), ("big", big.patient))
+    for path in ("", "/timeline", "/print"):
+        counts = {name: len(statements(p, path)) for name, p in patients}
+        print(f"patient page{path} statements: {counts}")
+        assert counts["new"] == counts["small"] == counts["big"]
+        assert counts["big"] <= {"": 9, "/timeline": 4, "/print": 9}[path]
+    # What the big patient's page shows is still right: the last two weeks of its timeline, progress and
+    # shared entries; the timeline's own page shows more of the same two weeks.
     page = page_of(client, big.patient)
-    assert timeline_lines(page) == big.newest()
+    assert timeline_lines(page) == big.newest(PAGE_LIMIT, since=now - WINDOW)
+    assert timeline_lines(timeline_of(client, big.patient)) == big.newest(since=now - WINDOW)
+    assert len(page.encode()) < 60_000
     assert "2 replies" in page
     assert "1 reply" in page
-    assert page.count('<li class="entry-card">') == 30
+    assert page.count('<li class="entry-card">') == 10  # the newest; the timeline lists every one
+    assert "Earlier shared entries, in the timeline" in page
     for _, step_ids in catalog.outline("standard"):
         assert f"{len(step_ids)} of {len(step_ids)} steps" in page
 
@@ -310,7 +332,7 @@ def test_timeline_keeps_the_newest_of_every_kind_up_to_the_limit(
         history.alert(base - timedelta(minutes=7), acknowledged=acknowledged)
     history.step("first", "intro", now - timedelta(days=75))
     db.commit()
-    lines = timeline_lines(page_of(client, history.patient))
+    lines = timeline_lines(timeline_of(client, history.patient))
     assert len(lines) == LIMIT
     assert lines == history.newest()
 
@@ -352,7 +374,82 @@ def test_timeline_orders_events_at_the_same_instant_by_kind_then_as_saved(
     ]
 
 
-def test_timeline_ties_at_the_limit_keep_the_kind_listed_first(
+def test_timeline_earlier_pages_hold_every_event_once_and_never_split_an_instant(
+    app: Flask,
+    client: Any,
+    db: Session,
+    therapist: User,
+    make_patient: Callable[..., User],
+    clock: FrozenClock,
+) -> None:
+    now = clock()
+    start = now - timedelta(days=100)
+    history = History(db, extensions.catalog(app), make_patient(therapist, started_at=start), therapist)
+    # A quiet stretch, a busy day (more events than a page holds) with ten notes at one instant right where
+    # its page is cut, and weeks with nothing in them.
+    for n in range(1, 30):
+        history.checkin(now - timedelta(days=n, hours=1), pain=n % 11)
+    busy = now - timedelta(days=35)
+    for n in range(LIMIT - 5):
+        history.note(busy - timedelta(minutes=n), f"Busy {n}")
+    tie = busy - timedelta(minutes=LIMIT)
+    for n in range(10):
+        history.note(tie, f"Tie {n}")
+    for n in range(20):
+        history.note(tie - timedelta(minutes=n + 1), f"Older {n}")
+    history.step("first", "intro", start + timedelta(days=1))
+    db.commit()
+    expected = sorted(history.expected, key=lambda e: e[0], reverse=True)
+    seen: list[str] = []
+    query: str | None = ""
+    pages = 0
+    while query is not None:
+        page = timeline_of(client, history.patient, query)
+        lines = timeline_lines(page)
+        assert len(lines) <= LIMIT
+        seen += lines
+        query = earlier_link(page)
+        pages += 1
+        assert pages < 20, "the earlier pages never end"
+    # Notes at one instant are listed in the order they were saved.
+    assert seen == [text for _, text in expected]
+    assert len(seen) == len(set(seen))
+
+
+def test_timeline_filters_by_kind_in_the_query(
+    app: Flask,
+    client: Any,
+    db: Session,
+    therapist: User,
+    make_patient: Callable[..., User],
+    clock: FrozenClock,
+) -> None:
+    now = clock()
+    history = History(db, extensions.catalog(app), make_patient(therapist), therapist)
+    history.checkin(now - timedelta(hours=9), pain=4)
+    history.shared(now - timedelta(hours=8))
+    history.note(now - timedelta(hours=5), "Called.")
+    history.override(now - timedelta(hours=4), OverrideKind.PAUSE, by=therapist, reason=None)
+    history.alert(now - timedelta(hours=3), acknowledged=(now - timedelta(hours=2), "Safe."))
+    db.commit()
+    name = therapist.display_name
+    page = timeline_of(client, history.patient, "?kind=alerts&kind=notes")
+    assert timeline_lines(page) == [
+        f"{name} acknowledged the alert: Safe.",
+        f"Alert: {LABELS['crisis']}",
+        f"{name} paused the program",
+        f"Note by {name}: Called.",
+    ]
+    assert 'value="alerts" checked' in page
+    assert 'value="checkins">' in page
+    assert timeline_lines(timeline_of(client, history.patient, "?kind=checkins")) == [
+        f"Check-in for {(now - timedelta(hours=9)).day} {now - timedelta(hours=9):%b}: pain 4"
+    ]
+    # Nothing known asked for: every kind; a time that is not one: the latest page.
+    assert len(timeline_lines(timeline_of(client, history.patient, "?kind=nothing&until=soon"))) == 6
+
+
+def test_timeline_until_shows_the_two_weeks_before_it(
     app: Flask,
     client: Any,
     db: Session,
@@ -362,19 +459,16 @@ def test_timeline_ties_at_the_limit_keep_the_kind_listed_first(
 ) -> None:
     now = clock()
     history = History(
-        db,
-        extensions.catalog(app),
-        make_patient(therapist, started_at=now - timedelta(days=90)),
-        therapist,
+        db, extensions.catalog(app), make_patient(therapist, started_at=now - timedelta(days=60)), therapist
     )
-    for n in range(1, 71):
-        history.checkin(now - timedelta(days=n), pain=n % 11)
-    history.note(now - timedelta(days=30, hours=12), "Inside")
-    history.note(now - timedelta(days=59), "At the cut")  # the same instant as the 59th check-in
+    for n in range(1, 50):
+        history.checkin(now - timedelta(days=n, hours=2), pain=n % 11)
     db.commit()
-    lines = timeline_lines(page_of(client, history.patient))
-    assert len(lines) == LIMIT
-    cut = (now - timedelta(days=59)).date()
-    assert lines[-1] == f"Check-in for {cut.day} {cut:%b}: pain {59 % 11}"
-    assert f"Note by {therapist.display_name}: Inside" in lines
-    assert f"Note by {therapist.display_name}: At the cut" not in lines
+    until = now - timedelta(days=20)
+    page = timeline_of(client, history.patient, "?" + urlencode({"until": until.isoformat()}))
+    shown = [(at, text) for at, text in history.expected if until - WINDOW < at <= until]
+    assert timeline_lines(page) == [text for _, text in sorted(shown, reverse=True)]
+    assert ">Latest</a>" in page
+    query = earlier_link(page)
+    assert query is not None
+    assert parse_qs(query[1:]) == {"until": [(until - WINDOW).isoformat()]}
