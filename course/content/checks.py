@@ -182,10 +182,9 @@ def check_recalls(build: Build, modules: list[Module]) -> None:
             target_index = position.get(recall.module_slug)
             target_module = modules[target_index] if target_index is not None else None
             target = target_module.step(recall.step_id) if target_module else None
-            if target_module is None or target is None:
+            if target_index is None or target_module is None or target is None:
                 _problem(build, step, f"'recall' of step '{step.id}' names no step: '{where}'", recall.line)
                 continue
-            assert target_index is not None
             earlier = target_index < index or (
                 target_index == index and module.index_of(target.id) < step_index
             )
