@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -180,16 +180,7 @@ def conversations(db: Session, therapist: User) -> list[Conversation]:
         .group_by(Enrollment.patient_id, User.display_name)
         .order_by((waiting > 0).desc(), last.desc(), Enrollment.patient_id)
     ).all()
-    return [Conversation(pid, name, int(n or 0), _aware(at)) for pid, name, n, at in rows]
-
-
-def _aware(value: Any) -> datetime | None:
-    """An aggregate loses the column's type on SQLite: its time comes back naive UTC (or as text)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return [Conversation(pid, name, int(n or 0), at) for pid, name, n, at in rows]
 
 
 def review_due_at(enrollment: Enrollment) -> datetime:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.clock import FrozenClock
+from course.conversations import conversations
 from course.models import Alert, AuditEvent, CaseloadEntry, Enrollment, Message, User
 from course.notify.services import set_opt_out
 from tests.app.test_patient_page_cost import PAGE_STATEMENTS, statements_for
@@ -296,6 +297,8 @@ def test_the_therapist_list_puts_waiting_conversations_first(
     assert page.index("Alex Patient") < page.index("Answered Ann")
     assert "1 waiting for your reply" in page
     assert WORDS not in page  # names and counts only
+    # The aggregate's time keeps the column's type on both databases: aware UTC.
+    assert conversations(db, therapist)[0].last_at == clock()
 
 
 def test_the_conversation_follows_the_patient_to_a_new_therapist(
