@@ -34,6 +34,32 @@ class Saved:
     crisis: bool
 
 
+def _kept(db: Session, patient: User, row: Any, what: str, words: list[str | None], now: datetime) -> Saved:
+    """The tail of every save: the patient was active, the row is written, and its words are watched (`what`
+    says where they were written, for the therapist's alert)."""
+    touch(patient, now)
+    db.flush()
+    return Saved(row, watch_words(db, patient.enrollment, words, WrittenIn("practice", what), now))
+
+
+def _local_day(patient: User, now: datetime) -> str:
+    return now.astimezone(zone_of(patient)).date().isoformat()
+
+
+def _newest(
+    db: Session, model: type[PracticeLog | TryIt | Reappraisal], patient: User, limit: int
+) -> list[Any]:
+    """The patient's rows of `model`, newest first."""
+    return list(
+        db.scalars(
+            select(model)
+            .where(model.patient_id == patient.id)
+            .order_by(model.created_at.desc(), model.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def log_practice(
     db: Session, patient: User, script: Script, values: dict[str, Any], *, now: datetime
 ) -> Saved:
@@ -50,22 +76,12 @@ def log_practice(
         created_at=now,
     )
     db.add(log)
-    touch(patient, now)
-    db.flush()
-    written_in = WrittenIn("practice", f"a somatic tracking practice note ({day.isoformat()})")
-    return Saved(log, watch_words(db, patient.enrollment, [log.note], written_in, now))
+    return _kept(db, patient, log, f"a somatic tracking practice note ({day.isoformat()})", [log.note], now)
 
 
 def practice_logs(db: Session, patient: User, limit: int = HISTORY) -> list[PracticeLog]:
     """The patient's logged practices, newest first."""
-    return list(
-        db.scalars(
-            select(PracticeLog)
-            .where(PracticeLog.patient_id == patient.id)
-            .order_by(PracticeLog.created_at.desc(), PracticeLog.id.desc())
-            .limit(limit)
-        )
-    )
+    return _newest(db, PracticeLog, patient, limit)
 
 
 def start_try_it(db: Session, patient: User, pacing: bool, values: dict[str, Any], *, now: datetime) -> Saved:
@@ -81,12 +97,9 @@ def start_try_it(db: Session, patient: User, pacing: bool, values: dict[str, Any
         created_at=now,
     )
     db.add(row)
-    touch(patient, now)
-    db.flush()
     what = "a paced activity plan" if pacing else "a “try it” prediction"
-    written_in = WrittenIn("practice", f"{what} ({now.astimezone(zone_of(patient)).date().isoformat()})")
-    crisis = watch_words(db, patient.enrollment, [row.activity, row.prediction, row.plan], written_in, now)
-    return Saved(row, crisis)
+    words = [row.activity, row.prediction, row.plan]
+    return _kept(db, patient, row, f"{what} ({_local_day(patient, now)})", words, now)
 
 
 def compare_try_it(db: Session, patient: User, row: TryIt, values: dict[str, Any], *, now: datetime) -> Saved:
@@ -94,23 +107,13 @@ def compare_try_it(db: Session, patient: User, row: TryIt, values: dict[str, Any
     row.outcome = values["outcome"]
     row.actual = values["actual"]
     row.compared_at = now
-    touch(patient, now)
-    db.flush()
     what = "how a paced activity went" if row.pacing else "what happened after a “try it”"
-    written_in = WrittenIn("practice", f"{what} ({now.astimezone(zone_of(patient)).date().isoformat()})")
-    return Saved(row, watch_words(db, patient.enrollment, [row.outcome], written_in, now))
+    return _kept(db, patient, row, f"{what} ({_local_day(patient, now)})", [row.outcome], now)
 
 
 def try_its(db: Session, patient: User, limit: int = HISTORY) -> list[TryIt]:
     """The patient's experiments (and paced plans), newest first."""
-    return list(
-        db.scalars(
-            select(TryIt)
-            .where(TryIt.patient_id == patient.id)
-            .order_by(TryIt.created_at.desc(), TryIt.id.desc())
-            .limit(limit)
-        )
-    )
+    return _newest(db, TryIt, patient, limit)
 
 
 def compared(db: Session, patient: User, limit: int = 10) -> list[TryIt]:
@@ -136,24 +139,13 @@ def log_reappraisal(db: Session, patient: User, values: dict[str, Any], *, now: 
         created_at=now,
     )
     db.add(row)
-    touch(patient, now)
-    db.flush()
-    written_in = WrittenIn(
-        "practice", f"a pain thought and its answer ({now.astimezone(zone_of(patient)).date().isoformat()})"
-    )
-    return Saved(row, watch_words(db, patient.enrollment, [row.thought, row.answer], written_in, now))
+    what = f"a pain thought and its answer ({_local_day(patient, now)})"
+    return _kept(db, patient, row, what, [row.thought, row.answer], now)
 
 
 def reappraisals(db: Session, patient: User, limit: int = HISTORY) -> list[Reappraisal]:
     """The patient's answered thoughts, newest first."""
-    return list(
-        db.scalars(
-            select(Reappraisal)
-            .where(Reappraisal.patient_id == patient.id)
-            .order_by(Reappraisal.created_at.desc(), Reappraisal.id.desc())
-            .limit(limit)
-        )
-    )
+    return _newest(db, Reappraisal, patient, limit)
 
 
 def evidence_entries(db: Session, enrollment: Enrollment, catalog: Catalog) -> list[str]:
@@ -181,10 +173,8 @@ def save_booster(
         created_at=now,
     )
     db.add(row)
-    touch(patient, now)
-    db.flush()
-    written_in = WrittenIn("practice", f"a booster after the program ({booster_id})")
-    return Saved(row, watch_words(db, patient.enrollment, [row.what_helped, row.practise], written_in, now))
+    words = [row.what_helped, row.practise]
+    return _kept(db, patient, row, f"a booster after the program ({booster_id})", words, now)
 
 
 def booster_answers(db: Session, patient: User) -> dict[str, BoosterAnswer]:
