@@ -107,11 +107,13 @@ def glance(
     alerts_open: Sequence[Alert],
     unread: int,
     histories: Sequence[MeasureHistory],
+    feedback_waiting_since: Sequence[datetime],
     now: datetime,
     today: date,
 ) -> Glance:
     """The glance for one patient from what the page read: the pacing state and its rows, check-ins of the
-    last weeks, open alerts, the number of unread shared entries and the questionnaire histories."""
+    last weeks, open alerts, the number of unread shared entries, the questionnaire histories and when each
+    feedback moment still waiting for a reply was finished."""
     working = next((m for m in state.modules if m.is_open and not m.is_done), None)
     opened = [m for m in state.modules if m.is_open]
     current = working or (opened[-1] if opened else None)
@@ -129,9 +131,6 @@ def glance(
         steps_done=sum(m.steps_done for m in state.modules),
         steps_total=sum(m.steps_total for m in state.modules),
     )
-    # Feedback moments still waiting for a reply (the pacing rows hold every one and every reply).
-    replied = {row.id for row in pacing_rows if row.kind == "replied"}
-    asked = [row.at for row in pacing_rows if row.kind == "feedback" and row.id not in replied]
     pains = {
         r.day: float(r.pain) for r in records if r.pain is not None and r.day > today - timedelta(days=21)
     }
@@ -147,8 +146,8 @@ def glance(
             finished=state.finished,
             paused=enrollment.paused,
             awaiting_assessment=enrollment.assessed_at is None,
-            feedback_waiting=len(asked),
-            feedback_since=min(asked) if asked else None,
+            feedback_waiting=len(feedback_waiting_since),
+            feedback_since=min(feedback_waiting_since, default=None),
             review_due_at=review_due_at(enrollment),
         ),
         now,

@@ -289,8 +289,20 @@ def _desk(
     measure_histories = histories(db, enrollment, extensions.measures(), extensions.schedule())
     today = local_today(patient, now)
     records = day_records_between(db, patient, today - timedelta(days=83), today)
+    feedback = feedback_items(pacing_rows, catalog)
+    waiting_since = [item.asked_at for item in feedback if item.replied_at is None]
     at_a_glance = glance(
-        enrollment, state, pacing_rows, catalog, records, alerts_open, unread, measure_histories, now, today
+        enrollment,
+        state,
+        pacing_rows,
+        catalog,
+        records,
+        alerts_open,
+        unread,
+        measure_histories,
+        waiting_since,
+        now,
+        today,
     )
     return {
         "enrollment": enrollment,
@@ -299,7 +311,7 @@ def _desk(
         "glance": at_a_glance,
         "histories": measure_histories,
         "talking_therapies": talking_therapies_reading(measure_histories),
-        "feedback": feedback_items(pacing_rows, catalog),
+        "feedback": feedback,
         "open_alerts": alerts_open,
         "labels": ALERT_LABELS,
         **evidence_view(records, today, 4),

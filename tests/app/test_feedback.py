@@ -117,6 +117,7 @@ def test_the_therapist_reads_the_answers_and_the_reply_opens_the_next_step(
     staff = browser(app, therapist)
     patient_page = staff.get(f"/clinic/patients/{patient.id}").data.decode()
     assert "Feedback waiting for your reply" in patient_page
+    assert "Feedback waiting, under a day" in patient_page  # the glance's signal, as on the caseload
     url = f"/clinic/patients/{patient.id}/feedback/{request_id}"
     assert url in patient_page
     caseload = staff.get("/clinic/").data.decode()
@@ -138,7 +139,9 @@ def test_the_therapist_reads_the_answers_and_the_reply_opens_the_next_step(
     assert REPLY in me.get("/learn/first/alarm").data.decode()
     assert REPLY in me.get("/learn/").data.decode()
     assert "Feedback waiting" not in staff.get("/clinic/").data.decode()
-    assert "replied about “What my alarm says”" in staff.get(f"/clinic/patients/{patient.id}").data.decode()
+    replied_page = staff.get(f"/clinic/patients/{patient.id}").data.decode()
+    assert "replied about “What my alarm says”" in replied_page
+    assert "Feedback waiting," not in replied_page
 
 
 def test_without_a_reply_the_next_step_opens_after_the_clinics_days(
