@@ -331,6 +331,7 @@ def patient(patient_id: int) -> str:
     catalog: Catalog = extensions.catalog()
     shared = shared_entries_with_replies(db, enrollment)
     desk = _desk(db, person, enrollment, catalog, now, shared.unread)
+    screening = screening_status(enrollment)
     page = render_template(
         "clinic/patient.html",
         **desk,
@@ -339,11 +340,13 @@ def patient(patient_id: int) -> str:
         is_unread=is_unread,
         timeline=timeline_page(db, enrollment, catalog, now, limit=PAGE_TIMELINE),
         timeline_kinds=TIMELINE_KINDS,
-        screening=screening_status(enrollment),
-        pacing_forms=pacing_forms(),
+        screening=screening,
+        # Each form only where the page shows it.
+        override_form=OverrideForm() if screening == "blocked" else None,
+        pacing_forms=pacing_forms(desk["state"].next_locked is not None, enrollment.paused),
         note_form=NoteForm(),
         ack_forms=acknowledge_forms(desk["open_alerts"]),
-        assessment_form=AssessmentForm(),
+        assessment_form=AssessmentForm() if enrollment.assessed_at is None else None,
     )
     # Recorded once the page is written: the insert holds SQLite's write lock until the commit, and other
     # requests writing would otherwise wait for the whole page.
@@ -450,9 +453,12 @@ def work(patient_id: int) -> str:
 PACING_ACTIONS = ("unlock", "pause", "resume")
 
 
-def pacing_forms() -> dict[str, OverrideForm]:
-    """A form per pacing action; the prefix keeps each one's reason its own."""
-    return {action: OverrideForm(prefix=action) for action in PACING_ACTIONS}
+def pacing_forms(locked_next: bool, paused: bool) -> dict[str, OverrideForm]:
+    """A form per pacing action the patient page offers now (opening the next module while one is locked,
+    and pause or resume); the prefix keeps each one's reason its own."""
+    shown = ("unlock",) if locked_next else ()
+    shown += ("resume",) if paused else ("pause",)
+    return {action: OverrideForm(prefix=action) for action in shown}
 
 
 @bp.route("/patients/<int:patient_id>/<any(unlock, pause, resume):action>", methods=["GET", "POST"])
