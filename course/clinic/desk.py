@@ -113,7 +113,8 @@ def glance(
 ) -> Glance:
     """The glance for one patient from what the page read: the pacing state and its rows, check-ins of the
     last weeks, open alerts, the number of unread shared entries, the questionnaire histories and when each
-    feedback moment still waiting for a reply was finished."""
+    feedback moment still waiting for a reply was finished (the pacing rows also hold the patient's messages
+    waiting to be read, kind "waiting")."""
     working = next((m for m in state.modules if m.is_open and not m.is_done), None)
     opened = [m for m in state.modules if m.is_open]
     current = working or (opened[-1] if opened else None)
@@ -148,6 +149,7 @@ def glance(
             awaiting_assessment=enrollment.assessed_at is None,
             feedback_waiting=len(feedback_waiting_since),
             feedback_since=min(feedback_waiting_since, default=None),
+            waiting_messages=sum(1 for row in pacing_rows if row.kind == "waiting"),
             review_due_at=review_due_at(enrollment),
         ),
         now,

@@ -1,7 +1,8 @@
 """A patient's history for the therapist's pages, in a fixed number of statements however long it is.
 
 - `pacing_history`: every completed step and every pacing override, which the pacing policy needs (the
-  program and the therapist's actions bound them). One UNION ALL.
+  program and the therapist's actions bound them), the feedback moments and the patient's messages waiting
+  to be read. One UNION ALL.
 - `timeline_page`: one page of the timeline, built by the database: one UNION ALL of the kinds asked for,
   each part cut to the time window and to its own newest `limit + 1` rows (an index walk), then sorted and cut
   again. Its cost depends on the window and the limit, not on the length of the history. Pages go back in time
@@ -129,6 +130,7 @@ _TIES = {
     "feedback": (0, 1),
     "replied": (7, 0),
     "message": (8, 0),
+    "waiting": (8, 1),
 }
 
 
@@ -240,6 +242,13 @@ def _messages() -> Select[Any]:
     )
 
 
+def _waiting() -> Select[Any]:
+    """The patient's messages their therapist has not read yet (the desk's "waiting for your reply")."""
+    return _select("waiting", Message.created_at, Message.id).where(
+        Message.enrollment_id == _ENROLLMENT, Message.from_patient.is_(True), Message.read_at.is_(None)
+    )
+
+
 # Each part of the timeline: the row kind, its select, its time column and its id column.
 _PARTS: dict[str, tuple[Any, Any, Any]] = {
     "step": (_steps, StepProgress.completed_at, StepProgress.id),
@@ -309,12 +318,12 @@ _PARTS: dict[str, tuple[Any, Any, Any]] = {
 
 # Built once per process with bound parameters, so a view neither rebuilds the expression nor its cache key.
 # The first select gives the result its column types (UTC times, dates, floats).
-_PACING: CompoundSelect[Any] = union_all(_steps(), _overrides(), _feedback(), _replied())
+_PACING: CompoundSelect[Any] = union_all(_steps(), _overrides(), _feedback(), _replied(), _waiting())
 
 
 def pacing_history(db: Session, enrollment: Enrollment) -> list[HistoryRow]:
-    """Every completed step, pacing override, feedback moment and reply to one of the enrollment (one
-    statement)."""
+    """Every completed step, pacing override, feedback moment and reply to one of the enrollment, and each
+    message of the patient's their therapist has not read yet (kind "waiting"), in one statement."""
     params = {"enrollment_id": enrollment.id}
     return [HistoryRow(*row[:8]) for row in db.execute(_PACING, params)]
 

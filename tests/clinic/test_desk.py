@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from course.alerts import raise_alert
 from course.clock import FrozenClock
+from course.conversations import send
 from course.models import AuditEvent, ClinicalNote, JournalEntry, MeasureResponse, User
 from tests.app.test_patient_page_cost import count_statements
 from tests.clinic.test_workspace import add_pain, enrollment_of
@@ -124,6 +125,25 @@ def test_glance_lists_the_assessment_as_waiting(
     patient = make_patient(therapist, assessed=False)
     glance = text_of(section(client.get(f"/clinic/patients/{patient.id}").data.decode(), "glance-heading"))
     assert "Waiting for you Week 1 waits for you to record their assessment Record it" in glance
+
+
+def test_glance_lists_messages_waiting_for_a_reply_until_they_are_read(
+    client: Any, db: Session, therapist: User, make_patient: Callable[..., User], clock: FrozenClock
+) -> None:
+    patient = make_patient(therapist)
+    enrollment = enrollment_of(db, patient)
+    send(db, enrollment, therapist, "How was the walk?", now=clock())
+    send(db, enrollment, patient, "It went well.", now=clock.advance(minutes=1))
+    send(db, enrollment, patient, "Better than I feared.", now=clock.advance(minutes=5))
+    db.commit()
+    url = f"/clinic/patients/{patient.id}"
+    glance = section(client.get(url).data.decode(), "glance-heading")
+    assert "Waiting for you 2 messages waiting for your reply Read and reply" in text_of(glance)
+    assert f'href="/messages/patients/{patient.id}"' in glance
+    # The therapist's own message is not waiting for them; once they read the patient's, nothing is.
+    assert client.post(f"/messages/patients/{patient.id}/read").status_code == 302
+    glance = text_of(section(client.get(url).data.decode(), "glance-heading"))
+    assert "Waiting for you Nothing waiting." in glance
 
 
 def test_print_view_has_entries_since_the_last_own_note_and_own_notes_only(
