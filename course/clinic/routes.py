@@ -350,7 +350,7 @@ def patient(patient_id: int) -> str:
     )
     # Recorded once the page is written: the insert holds SQLite's write lock until the commit, and other
     # requests writing would otherwise wait for the whole page.
-    record(db, current_user, patient_id, "view_patient", now=now)
+    record_views(db, current_user, "view_patient", [patient_id], now=now)
     return page
 
 
@@ -389,7 +389,7 @@ def timeline(patient_id: int) -> str:
         timeline=shown,
         timeline_kinds=TIMELINE_KINDS,
     )
-    record(db, current_user, patient_id, "view_timeline", now=now)
+    record_views(db, current_user, "view_timeline", [patient_id], now=now)
     return page
 
 
@@ -416,7 +416,7 @@ def print_view(patient_id: int) -> str:
         since=since,
         now=now,
     )
-    record(db, current_user, patient_id, "print_patient", now=now)
+    record_views(db, current_user, "print_patient", [patient_id], now=now)
     return page
 
 
