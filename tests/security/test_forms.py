@@ -1,5 +1,5 @@
-"""Bad input never breaks the app: CSRF on every state-changing route, GET never changes state, every text
-field escaped wherever it is shown, and fuzzed forms never answer 500."""
+"""Bad input never breaks the app: CSRF on every state-changing route and a token in every form that posts,
+GET never changes state, every text field escaped wherever it is shown, and fuzzed forms never answer 500."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from course.db import Base
 from course.models import User
 from tests.app.test_access import ROLES, TABLE, Row
 from tests.conftest import sign_in_as
+from tests.page_forms import PageForm, page_forms
 
 
 def row_counts(db: Session) -> dict[str, int]:
@@ -78,6 +79,41 @@ def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(
         if row_counts(db) != before:
             failures.append(f"POST {url} as {role} changed the database without a token")
     assert not failures, "\n".join(failures)
+
+
+def csrf_token(form: PageForm) -> str | None:
+    """The CSRF token the form sends: its own hidden `csrf_token`, or `<prefix>-csrf_token` for a form with a
+    prefix (several forms on one page), which Flask-WTF reads as well."""
+    for name, value in form.fields.items():
+        if value and (name == "csrf_token" or name.endswith("-csrf_token")):
+            return value
+    return None
+
+
+def tokenless_post_forms(html: str) -> list[PageForm]:
+    """The page's forms that post without a CSRF token of their own (inside the form, with a value)."""
+    return [form for form in page_forms(html) if form.method == "post" and csrf_token(form) is None]
+
+
+@pytest.mark.csrf
+def test_every_post_form_on_every_page_carries_a_csrf_token(app: Flask, world: dict[str, Any]) -> None:
+    # A form rendered without its token is refused only in production: 10b55db, the red-flag clear button.
+    # notify.unsubscribe needs none (TOKEN_AUTHENTICATED), and no page shows a form to it.
+    clients = {role: browser(app, world["people"].get(role)) for role in ROLES}
+    failures = []
+    checked = 0
+    for row in GET_ROWS:
+        url = row.url.format(**world["ids"])
+        for role in ROLES:
+            response = clients[role].get(url)
+            response.close()
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            html = response.data.decode()
+            checked += sum(form.method == "post" for form in page_forms(html))
+            failures += [f"{url} as {role}: {form.action!r}" for form in tokenless_post_forms(html)]
+    assert not failures, "post forms without a CSRF token:\n" + "\n".join(failures)
+    assert checked >= len(GET_ROWS)  # the census read forms (every signed-in page has the sign-out form)
 
 
 def contents(db: Session) -> dict[str, list[tuple[Any, ...]]]:
