@@ -14,12 +14,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course.assess.services import screening_status
 from course.clock import FrozenClock
 from course.db import Base
-from course.models import User
+from course.enrollment import record_override
+from course.models import OverrideKind, User
 from tests.app.test_access import ROLES, TABLE, Row
 from tests.conftest import sign_in_as
-from tests.page_forms import PageForm, page_forms
+from tests.page_forms import PageForm, filled, page_forms
 
 
 def row_counts(db: Session) -> dict[str, int]:
@@ -114,6 +116,66 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(app: Flask, world: d
             failures += [f"{url} as {role}: {form.action!r}" for form in tokenless_post_forms(html)]
     assert not failures, "post forms without a CSRF token:\n" + "\n".join(failures)
     assert checked >= len(GET_ROWS)  # the census read forms (every signed-in page has the sign-out form)
+
+
+@pytest.fixture
+def states(
+    db: Session, make_patient: Callable[..., User], make_therapist: Callable[..., User], clock: FrozenClock
+) -> tuple[User, dict[str, User]]:
+    """A therapist and their patients in the states whose patient page shows forms the world's does not."""
+    therapist = make_therapist()
+    patients = {
+        # Yes to a red flag at screening, not cleared (nor assessed: nobody has seen them yet).
+        "blocked": make_patient(therapist, assessed=False),
+        "awaiting_assessment": make_patient(therapist, assessed=False),
+        "paused": make_patient(therapist),
+    }
+    blocked, paused = patients["blocked"].enrollment, patients["paused"].enrollment
+    assert blocked is not None
+    assert paused is not None
+    blocked.red_flags = ["saddle-numbness"]
+    record_override(db, paused, OverrideKind.PAUSE, by=therapist, now=clock())
+    db.commit()
+    return therapist, patients
+
+
+# The form each state adds to the patient page, besides opening the next module (locked for all of them).
+STATE_FORMS = {"blocked": "clear", "awaiting_assessment": "assessment", "paused": "resume"}
+
+
+@pytest.mark.csrf
+def test_patient_page_in_every_state_posts_each_form_with_a_token(
+    app: Flask, states: tuple[User, dict[str, User]]
+) -> None:
+    therapist, patients = states
+    staff = browser(app, therapist)
+    for state, patient in patients.items():
+        page = f"/clinic/patients/{patient.id}"
+        html = staff.get(page).data.decode()
+        actions = {form.path(page) for form in page_forms(html) if form.method == "post"}
+        assert {f"{page}/{STATE_FORMS[state]}", f"{page}/unlock"} <= actions, state
+        assert not [form.action for form in tokenless_post_forms(html)], state
+
+
+@pytest.mark.csrf
+def test_red_flag_clear_form_as_the_page_writes_it_lets_the_patient_start(
+    app: Flask, db: Session, states: tuple[User, dict[str, User]]
+) -> None:
+    therapist, patients = states
+    patient = patients["blocked"]
+    staff = browser(app, therapist)
+    page = f"/clinic/patients/{patient.id}"
+    [form] = [f for f in page_forms(staff.get(page).data.decode()) if f.path(page) == f"{page}/clear"]
+    # As a browser sends it: to the form's own action, with the fields the page wrote (the token among them).
+    response = staff.post(form.action, data=filled(form, {}))
+    assert response.status_code == 302
+    enrollment = patient.enrollment
+    assert enrollment is not None
+    db.refresh(enrollment)
+    assert enrollment.cleared_at is not None
+    assert enrollment.cleared_by_id == therapist.id
+    assert screening_status(enrollment) == "awaiting-assessment"
+    assert "Red flags at screening" not in staff.get(page).data.decode()
 
 
 def contents(db: Session) -> dict[str, list[tuple[Any, ...]]]:
