@@ -456,7 +456,7 @@ PACING_ACTIONS = ("unlock", "pause", "resume")
 def pacing_forms(locked_next: bool, paused: bool) -> dict[str, OverrideForm]:
     """A form per pacing action the patient page offers now (opening the next module while one is locked,
     and pause or resume); the prefix keeps each one's reason its own."""
-    shown = ("unlock",) if locked_next else ()
+    shown: tuple[str, ...] = ("unlock",) if locked_next else ()
     shown += ("resume",) if paused else ("pause",)
     return {action: OverrideForm(prefix=action) for action in shown}
 
