@@ -245,7 +245,7 @@ def run(url: str, seconds: int, folder: Path) -> tuple[list[Result], list[tuple[
     measured = count_statements(url, folder, accounts, pages)
     results = []
     with Server(url, folder, workers=2) as server:
-        cookies = {}
+        browsers: dict[str, Browser] = {}
         for who in ("patient", "therapist"):
             browser = Browser(server.url)
             status, _ = browser.post(
@@ -271,15 +271,27 @@ def run(url: str, seconds: int, folder: Path) -> tuple[list[Result], list[tuple[
                 # staff activity time in the cookie. Replaying the sign-in's own cookie instead made every
                 # request write a new one (a session that never keeps what the server set).
                 browser.get("/clinic/")
-            # Taken after the form was fetched: the session now holds the CSRF secret the token belongs to.
-            cookies[who] = cookie_of(browser)
+            browsers[who] = browser
+
+        def cookie(who: str) -> str | None:
+            """The role's session cookie as a browser holds it now. Taken again before each page: the app
+            notes a signed-in person's activity in the cookie at most once a minute, and a browser keeps the
+            cookie it is sent, but wrk replays the one it was given: a cookie older than a minute made every
+            request of a later page write to the database (SQLite's write lock held through the page). The
+            session keeps the CSRF secret the check-in's token belongs to."""
+            if not who:
+                return None
+            browser = browsers[who]
+            browser.get("/learn/" if who == "patient" else "/clinic/")
+            return cookie_of(browser)
+
         # The floor again after each page, and each page's share taken against the floor just before and
         # after it: on a shared machine the floor drifted by a tenth within one run, more than the pages
         # differ by.
         floor_seconds = max(2, seconds // 2)
         last_floor = 0.0
         for name, (who, path) in pages.items():
-            rps, p50, p99, errors = wrk(server.url + path, cookies.get(who), seconds)
+            rps, p50, p99, errors = wrk(server.url + path, cookie(who), seconds)
             if not who:
                 results.append(Result(name, rps, p50, p99, errors))
                 last_floor = rps
@@ -288,7 +300,7 @@ def run(url: str, seconds: int, folder: Path) -> tuple[list[Result], list[tuple[
             statements, kb = measured[name]
             results.append(Result(name, rps, p50, p99, errors, statements, kb, (last_floor + after) / 2))
             last_floor = after
-        rps, p50, p99, errors = wrk(server.url + "/checkin", cookies["patient"], seconds, script)
+        rps, p50, p99, errors = wrk(server.url + "/checkin", cookie("patient"), seconds, script)
         after = wrk(server.url + "/healthz", None, floor_seconds)[0]
         around = (last_floor + after) / 2
         results.append(Result("save a check-in (POST)", rps, p50, p99, errors, floor=around))
