@@ -10,6 +10,10 @@ The relying party is the site's public address, COURSE_BASE_URL (as in the email
 request arrived at: behind a proxy that ends TLS the request looks like http://, and a passkey belongs to
 one host name for good. So COURSE_BASE_URL must be the address people use, a host name (a passkey cannot
 belong to an IP address): https://pain.example.org, or http://localhost:5000 in development.
+
+A first passkey brings recovery codes, as a first authenticator app does, but the codes never travel in the
+session cookie (signed, not encrypted: anyone who sees the cookie could read them). Setting up the passkey
+leaves only a note that codes are owed; the next page's button makes them and shows them in its answer, once.
 """
 
 from __future__ import annotations
@@ -53,10 +57,19 @@ from ..models import Passkey, User
 from ..second_factor import has_second_factor, new_recovery_codes
 from ..text import clean_text
 from .blueprint import bp
-from .flow import complete, note_enrolled, password_recently_confirmed, pending, tell_about_change
+from .flow import (
+    ask_for_password,
+    codes_owed,
+    complete,
+    note_codes_made,
+    note_codes_owed,
+    note_enrolled,
+    password_recently_confirmed,
+    pending,
+    tell_about_change,
+)
 
 CHALLENGE_KEY = "_webauthn_challenge"
-NEW_CODES_KEY = "_new_recovery_codes"  # shown once on the next page, then gone
 NAME_LENGTH = 100  # Passkey.name
 
 
@@ -159,7 +172,7 @@ def passkey_register_options() -> Response | tuple[Response, int]:
 @bp.post("/passkey/register")
 @limiter.limit(_limit, methods=["POST"], deduct_when=_failed)
 def passkey_register() -> Response | tuple[Response, int]:
-    """Check the browser's new passkey and keep it; the first factor also brings recovery codes."""
+    """Check the browser's new passkey and keep it; a first factor owes recovery codes (see enrol_codes)."""
     if (stale := _stale_token()) is not None:
         return stale
     found = _enrolling()
@@ -203,7 +216,7 @@ def passkey_register() -> Response | tuple[Response, int]:
     if first:  # always so while signing in (see _enrolling)
         if pending() is not None:
             note_enrolled(user)
-        session[NEW_CODES_KEY] = new_recovery_codes(db, user)
+        note_codes_owed(user)
         return jsonify({"redirect": url_for("auth.enrol_codes")})
     flash("Your passkey is set up.", "success")
     return jsonify({"redirect": url_for("account.settings")})
@@ -273,15 +286,40 @@ def passkey_sign_in() -> Response | tuple[Response, int]:
     return jsonify({"redirect": response.location})
 
 
-@bp.get("/enrol/codes")
-def enrol_codes() -> Response | tuple[str, int]:
-    """The recovery codes made with a first passkey, shown once."""
-    codes = session.pop(NEW_CODES_KEY, None)
-    if not isinstance(codes, list):
-        return redirect(url_for("auth.enrol"))
+def _owed_codes() -> tuple[User, bool] | None:
+    """(the person whose first passkey owes them recovery codes, whether they are signing in) or None: the
+    note must name the person signing in, or signed in, in this browser, who still has a second step (codes
+    made for someone without one would start to work when they add one, unseen)."""
     waiting = pending()
-    if waiting is None and not current_user.is_authenticated:
+    if waiting is not None:
+        user, signing_in = waiting.user, True
+    elif current_user.is_authenticated:
+        user, signing_in = current_user._get_current_object(), False
+    else:
+        return None
+    if not codes_owed(user) or not has_second_factor(get_db(), user):
+        return None
+    return user, signing_in
+
+
+@bp.route("/enrol/codes", methods=["GET", "POST"])
+def enrol_codes() -> Response | tuple[str, int]:
+    """After a first passkey: a page with one button, whose POST makes the recovery codes and shows them once.
+
+    The GET changes nothing, so a reload or a link shows the same page. The codes are made in the POST and
+    live only in its answer's HTML (not cached: course/security.py), never in the session cookie; the note
+    that they are owed goes once they are made, so a second POST makes none."""
+    found = _owed_codes()
+    if found is None:
         return redirect(url_for("auth.enrol"))
+    user, signing_in = found
+    if not signing_in and not password_recently_confirmed():
+        return ask_for_password(url_for("auth.enrol_codes"))
+    form = EmptyForm()
+    if not form.validate_on_submit():  # the GET, or a refused token: the button (again)
+        return render_template("auth/enrol_codes.html", form=form), 200
+    note_codes_made()
+    codes = new_recovery_codes(get_db(), user)
     return render_template(
-        "auth/recovery_codes.html", codes=codes, signing_in=waiting is not None, form=EmptyForm()
+        "auth/recovery_codes.html", codes=codes, signing_in=signing_in, form=EmptyForm()
     ), 200

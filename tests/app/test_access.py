@@ -70,7 +70,9 @@ TABLE = [
     Row("auth.enrol", "GET", "/auth/enrol", every(200, anonymous=LOGIN)),
     Row("auth.enrol_app", "GET", "/auth/enrol/app", every(200, anonymous=LOGIN)),
     Row("auth.enrol_app", "POST", "/auth/enrol/app", every(422, anonymous=LOGIN)),
+    # No first passkey owes anyone recovery codes here: both go back to choosing a second step.
     Row("auth.enrol_codes", "GET", "/auth/enrol/codes", every(302)),
+    Row("auth.enrol_codes", "POST", "/auth/enrol/codes", every(302)),
     Row("auth.enrol_done", "POST", "/auth/enrol/done", every(302)),
     # Staff have a second factor (the factories give them an authenticator app): new codes, shown once.
     Row(

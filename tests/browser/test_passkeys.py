@@ -9,6 +9,7 @@ from it)."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -75,6 +76,15 @@ def _events(server: LiveServer, user: User, action: str) -> list[dict[str, Any]]
         ]
 
 
+def _cookie_session(page: Page, server: LiveServer) -> dict[str, Any]:
+    """What the browser's session cookie holds, read with the app's own serializer."""
+    name = server.app.config["SESSION_COOKIE_NAME"]
+    value = next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == name)
+    serializer = server.app.session_interface.get_signing_serializer(server.app)  # type: ignore[attr-defined]
+    data: dict[str, Any] = serializer.loads(value)
+    return data
+
+
 def _cose(key: ec.EllipticCurvePublicKey) -> bytes:
     """A P-256 public key as WebAuthn stores it (COSE_Key, ES256)."""
     numbers = key.public_numbers()
@@ -104,10 +114,11 @@ def _staff_with_passkey(server: LiveServer) -> tuple[User, bytes]:
 
 
 def test_therapist_sets_up_a_passkey_then_signs_in_with_it(
-    server: LiveServer, open_page: Callable[..., Page]
+    server: LiveServer, open_page: Callable[..., Page], audit: Audit
 ) -> None:
-    """First sign-in: password, a passkey made on the set-up page, the recovery codes once, the caseload.
-    The next sign-in: password, then the passkey, no code typed."""
+    """First sign-in: password, a passkey made on the set-up page, a button that shows the recovery codes
+    once (they never travel in the cookie), the caseload. The next sign-in: password, then the passkey, no
+    code typed."""
     therapist = server.add_user(Role.THERAPIST, name="Dr. Lee Ward")
     with server.session() as db:  # no authenticator app: the first sign-in sets up a second step
         db.execute(update(User).where(User.id == therapist.id).values(totp_secret=None))
@@ -119,8 +130,14 @@ def test_therapist_sets_up_a_passkey_then_signs_in_with_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up a second step for signing in")
     page.get_by_label("Name for the passkey (optional)").fill("Work laptop")
     page.get_by_role("button", name="Use a passkey").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your passkey is set up")
+    cookie = _cookie_session(page, server)
+    audit(page, "a passkey set up, its recovery codes not shown yet")
+    page.get_by_role("button", name="Show my recovery codes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
     expect(page.locator(".codes li")).to_have_count(10)
+    codes = page.locator(".codes li").all_inner_texts()
+    assert not any(code in json.dumps(cookie) for code in codes)
     page.get_by_role("button", name="I have saved them: continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your patients")
 
