@@ -230,8 +230,15 @@ def test_codes_never_shown_can_be_made_from_the_account_page(
     assert "Make new recovery codes" in settings
     made = client.post("/auth/recovery-codes")
     assert made.status_code == 200
-    assert len(SHOWN_CODE.findall(made.data.decode())) == 10
+    codes = SHOWN_CODE.findall(made.data.decode())
+    assert len(codes) == 10
     assert codes_of(db, patient) == 10
+    # Those are the codes: the passkey's page, still open in another tab, makes no others.
+    db.expire_all()
+    before = set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == patient.id)))
+    assert client.post("/auth/enrol/codes").headers["Location"] == "/auth/enrol"
+    db.expire_all()
+    assert set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == patient.id))) == before
 
 
 def test_owed_codes_need_the_password_typed_lately(
