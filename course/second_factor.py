@@ -92,7 +92,12 @@ def recovery_code_hash(code: str) -> str:
 
 
 def new_recovery_codes(db: Session, user: User) -> list[str]:
-    """Replace the person's recovery codes with ten new ones, returned once (only hashes are kept)."""
+    """Replace the person's recovery codes with ten new ones, returned once (only hashes are kept).
+
+    The person's row is locked first (FOR UPDATE; SQLite lets one writer at a time anyway), so two requests
+    making codes at once replace one another's in turn: without it, on PostgreSQL the second one's DELETE
+    waited for the first's and then missed its new codes, leaving twenty working codes, ten never seen."""
+    db.execute(select(User.id).where(User.id == user.id).with_for_update())
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     codes = []

@@ -5,17 +5,18 @@ servers would."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from course import extensions
 from course.clock import FrozenClock
-from course.models import User
+from course.models import RecoveryCode, User
 from course.second_factor import accept_totp, new_recovery_codes, use_recovery_code
 from tests.conftest import totp_code
 
@@ -75,6 +76,38 @@ def test_a_recovery_code_used_by_two_requests_at_once_passes_once(
         if len(passed) == 1:
             other_request()
     assert sorted(passed) == [False, True]
+
+
+def test_two_requests_making_recovery_codes_at_once_leave_one_set_working(
+    db: Session, sessions: sessionmaker[Session], make_therapist: Callable[..., User], clock: FrozenClock
+) -> None:
+    """Two presses of "Make new recovery codes" at once (two tabs, a double click): the person sees the
+    codes of the one answered last, and only those work."""
+    therapist = make_therapist()
+    new_recovery_codes(db, therapist)
+    db.commit()
+    made: dict[str, list[str]] = {}
+    with sessions() as first, sessions() as second:
+        mine, theirs = first.get(User, therapist.id), second.get(User, therapist.id)
+        assert mine is not None
+        assert theirs is not None
+        made["first"] = new_recovery_codes(first, mine)  # not committed yet
+
+        def other_request() -> None:
+            made["second"] = new_recovery_codes(second, theirs)
+            second.commit()
+
+        racing = threading.Thread(target=other_request)
+        racing.start()
+        racing.join(0.5)  # the second request waits for the first one's transaction
+        first.commit()
+        racing.join(15)
+        assert not racing.is_alive()
+    db.expire_all()
+    working = select(func.count()).where(RecoveryCode.user_id == therapist.id, RecoveryCode.used_at.is_(None))
+    assert db.scalar(working) == 10
+    assert use_recovery_code(db, therapist, made["second"][0], clock())
+    assert not use_recovery_code(db, therapist, made["first"][0], clock())
 
 
 def test_a_code_is_still_refused_after_it_was_used_and_the_next_one_works(
