@@ -65,18 +65,7 @@ def viewer_day_text() -> Callable[[datetime], str]:
 def _day_text(value: date | datetime, zone: ZoneInfo) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(zone).date()
-    return _date_text(value, _this_year(zone))
-
-
-def _this_year(zone: ZoneInfo) -> int:
-    """The current year in `zone`, worked out once per request and zone: a page writes dozens of dates."""
-    if not has_request_context():
-        return clock.now().astimezone(zone).year
-    years: dict[ZoneInfo, int] = g.setdefault("_this_year", {})
-    year = years.get(zone)
-    if year is None:
-        year = years[zone] = clock.now().astimezone(zone).year
-    return year
+    return _date_text(value, clock.now().astimezone(zone).year)
 
 
 @lru_cache(maxsize=4096)
