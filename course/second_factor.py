@@ -92,13 +92,39 @@ def recovery_code_hash(code: str) -> str:
 
 
 def new_recovery_codes(db: Session, user: User) -> list[str]:
-    """Replace the person's recovery codes with ten new ones, returned once (only hashes are kept).
-
-    The person's row is locked first (FOR UPDATE; SQLite lets one writer at a time anyway), so two requests
-    making codes at once replace one another's in turn: without it, on PostgreSQL the second one's DELETE
-    waited for the first's and then missed its new codes, leaving twenty working codes, ten never seen."""
-    db.execute(select(User.id).where(User.id == user.id).with_for_update())
+    """Replace the person's recovery codes with ten new ones, returned once (only hashes are kept)."""
+    _lock_person(db, user)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    return _make_codes(db, user)
+
+
+def owes_recovery_codes(db: Session, user: User) -> bool:
+    """Whether the person has a passkey and no recovery codes: a first passkey makes none (they are made when
+    the next page's button is pressed, see course/auth/passkeys.py; an authenticator app makes them as it is
+    set up), and removing every second factor removes the codes too (`remove_all`)."""
+    if passkey_count(db, user) == 0:
+        return False
+    return not db.scalar(select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id))
+
+
+def first_recovery_codes(db: Session, user: User) -> list[str] | None:
+    """The person's first ten recovery codes, returned once; None when they are not owed any (they have
+    codes already: made in another tab or browser, or by a first press of the same button)."""
+    _lock_person(db, user)
+    if not owes_recovery_codes(db, user):
+        return None
+    return _make_codes(db, user)
+
+
+def _lock_person(db: Session, user: User) -> None:
+    """Lock the person's row until the transaction ends, so two requests making codes for them take turns:
+    without it, on PostgreSQL a second request's DELETE waited for the first's and then missed its new
+    codes, leaving twenty working codes, ten never shown. FOR NO KEY UPDATE (key_share), so a row that only
+    points at the person (a new sign-in) is not held up. SQLite lets one writer at a time anyway."""
+    db.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+
+
+def _make_codes(db: Session, user: User) -> list[str]:
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     codes = []
     for _ in range(RECOVERY_CODES):

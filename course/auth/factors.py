@@ -32,7 +32,6 @@ from .flow import (
     ask_for_password,
     complete,
     enrolled_now,
-    note_codes_made,
     note_enrolled,
     password_recently_confirmed,
     pending,
@@ -166,7 +165,6 @@ def enrol_app() -> Response | tuple[str, int]:
             if signing_in:
                 note_enrolled(user)
             codes = new_recovery_codes(db, user)
-            note_codes_made()
             record(db, user, _patient_id(user), "second_factor_added", now=now, kind="authenticator app")
             tell_about_change(user, "An authenticator app was set up", "an authenticator app was set up")
             return render_template(
@@ -212,7 +210,6 @@ def renew_recovery_codes() -> Response | tuple[str, int]:
     if not password_recently_confirmed():
         return ask_for_password(url_for("account.settings"))
     codes = new_recovery_codes(db, user)
-    note_codes_made()  # a passkey's button left open in another tab must not replace these
     record(db, user, _patient_id(user), "recovery_codes_renewed", now=clock.now())
     tell_about_change(
         user, "New recovery codes", "new recovery codes were made (the old ones stopped working)"

@@ -111,26 +111,6 @@ def enrolled_now(user: User) -> bool:
     return session.pop(ENROLLED_KEY, None) == user.id
 
 
-# A first passkey owes its person recovery codes, made and shown by the next page's button (auth.enrol_codes):
-# the session holds their id, never the codes (the cookie is signed, not encrypted).
-CODES_OWED_KEY = "_recovery_codes_owed"
-
-
-def note_codes_owed(user: User) -> None:
-    """The person's first passkey was just set up: they are owed recovery codes."""
-    session[CODES_OWED_KEY] = user.id
-
-
-def codes_owed(user: User) -> bool:
-    """Whether this browser's person is owed recovery codes (see note_codes_owed)."""
-    return session.get(CODES_OWED_KEY) == user.id
-
-
-def note_codes_made() -> None:
-    """Recovery codes were made and shown: none are owed any more (a second press makes no others)."""
-    session.pop(CODES_OWED_KEY, None)
-
-
 def complete(user: User, *, remember: bool, next_url: str | None, how: str = "password") -> Response:
     """Sign in: a fresh session with a sign-in recorded on the server, then where the person was going
     (or the words they were writing when their last session ended)."""

@@ -13,7 +13,9 @@ belong to an IP address): https://pain.example.org, or http://localhost:5000 in 
 
 A first passkey brings recovery codes, as a first authenticator app does, but the codes never travel in the
 session cookie (signed, not encrypted: anyone who sees the cookie could read them). Setting up the passkey
-leaves only a note that codes are owed; the next page's button makes them and shows them in its answer, once.
+makes none; the next page's button makes them and shows them in its answer, once. Whether they are owed is
+decided on the server (a passkey and no codes), not by the browser: a button left open in another tab or
+browser cannot replace codes made since.
 """
 
 from __future__ import annotations
@@ -54,15 +56,12 @@ from ..db import get_db
 from ..extensions import limiter
 from ..forms import EmptyForm
 from ..models import Passkey, User
-from ..second_factor import has_second_factor, new_recovery_codes
+from ..second_factor import first_recovery_codes, has_second_factor, owes_recovery_codes
 from ..text import clean_text
 from .blueprint import bp
 from .flow import (
     ask_for_password,
-    codes_owed,
     complete,
-    note_codes_made,
-    note_codes_owed,
     note_enrolled,
     password_recently_confirmed,
     pending,
@@ -216,7 +215,6 @@ def passkey_register() -> Response | tuple[Response, int]:
     if first:  # always so while signing in (see _enrolling)
         if pending() is not None:
             note_enrolled(user)
-        note_codes_owed(user)
         return jsonify({"redirect": url_for("auth.enrol_codes")})
     flash("Your passkey is set up.", "success")
     return jsonify({"redirect": url_for("account.settings")})
@@ -287,9 +285,8 @@ def passkey_sign_in() -> Response | tuple[Response, int]:
 
 
 def _owed_codes() -> tuple[User, bool] | None:
-    """(the person whose first passkey owes them recovery codes, whether they are signing in) or None: the
-    note must name the person signing in, or signed in, in this browser, who still has a second step (codes
-    made for someone without one would start to work when they add one, unseen)."""
+    """(the person signing in, or signed in, in this browser who is owed their first recovery codes, whether
+    they are signing in) or None."""
     waiting = pending()
     if waiting is not None:
         user, signing_in = waiting.user, True
@@ -297,7 +294,7 @@ def _owed_codes() -> tuple[User, bool] | None:
         user, signing_in = current_user._get_current_object(), False
     else:
         return None
-    if not codes_owed(user) or not has_second_factor(get_db(), user):
+    if not owes_recovery_codes(get_db(), user):
         return None
     return user, signing_in
 
@@ -307,8 +304,8 @@ def enrol_codes() -> Response | tuple[str, int]:
     """After a first passkey: a page with one button, whose POST makes the recovery codes and shows them once.
 
     The GET changes nothing, so a reload or a link shows the same page. The codes are made in the POST and
-    live only in its answer's HTML (not cached: course/security.py), never in the session cookie; the note
-    that they are owed goes once they are made, so a second POST makes none."""
+    live only in its answer's HTML (not cached: course/security.py), never in the session cookie. Once they
+    exist the person is owed none, so a second press, or the same page in another tab, makes no others."""
     found = _owed_codes()
     if found is None:
         return redirect(url_for("auth.enrol"))
@@ -318,8 +315,12 @@ def enrol_codes() -> Response | tuple[str, int]:
     form = EmptyForm()
     if not form.validate_on_submit():  # the GET, or a refused token: the button (again)
         return render_template("auth/enrol_codes.html", form=form), 200
-    note_codes_made()
-    codes = new_recovery_codes(get_db(), user)
+    db = get_db()
+    codes = first_recovery_codes(db, user)
+    if codes is None:  # made by another press in the meantime
+        return redirect(url_for("auth.enrol"))
+    record(db, user, user.id if user.is_patient else None, "recovery_codes_made", now=clock.now())
+    tell_about_change(user, "Recovery codes were made", "recovery codes were made for your passkey")
     return render_template(
         "auth/recovery_codes.html", codes=codes, signing_in=signing_in, form=EmptyForm()
     ), 200

@@ -6,12 +6,13 @@ servers would."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from course import extensions
@@ -82,7 +83,8 @@ def test_two_requests_making_recovery_codes_at_once_leave_one_set_working(
     db: Session, sessions: sessionmaker[Session], make_therapist: Callable[..., User], clock: FrozenClock
 ) -> None:
     """Two presses of "Make new recovery codes" at once (two tabs, a double click): the person sees the
-    codes of the one answered last, and only those work."""
+    codes of the one answered last, and only those work. The second request starts while the first one's
+    transaction is open, and is seen waiting for it (on PostgreSQL, in pg_stat_activity) before it ends."""
     therapist = make_therapist()
     new_recovery_codes(db, therapist)
     db.commit()
@@ -91,16 +93,25 @@ def test_two_requests_making_recovery_codes_at_once_leave_one_set_working(
         mine, theirs = first.get(User, therapist.id), second.get(User, therapist.id)
         assert mine is not None
         assert theirs is not None
+        postgres = first.get_bind().dialect.name == "postgresql"
+        if postgres:  # fail rather than hang should the lock never come
+            second.execute(text("SET lock_timeout = '10s'"))
         made["first"] = new_recovery_codes(first, mine)  # not committed yet
 
         def other_request() -> None:
             made["second"] = new_recovery_codes(second, theirs)
             second.commit()
 
-        racing = threading.Thread(target=other_request)
-        racing.start()
-        racing.join(0.5)  # the second request waits for the first one's transaction
-        first.commit()
+        racing = threading.Thread(target=other_request, daemon=True)
+        try:
+            racing.start()
+            if postgres:
+                assert _lock_waits(first), "the second request never waited for the first"
+            else:  # SQLite: one writer at a time; the second is in its busy wait
+                racing.join(0.5)
+            assert racing.is_alive()
+        finally:
+            first.commit()
         racing.join(15)
         assert not racing.is_alive()
     db.expire_all()
@@ -108,6 +119,20 @@ def test_two_requests_making_recovery_codes_at_once_leave_one_set_working(
     assert db.scalar(working) == 10
     assert use_recovery_code(db, therapist, made["second"][0], clock())
     assert not use_recovery_code(db, therapist, made["first"][0], clock())
+
+
+def _lock_waits(session: Session, seconds: float = 10.0) -> bool:
+    """Whether a backend of this database comes to wait for a lock within `seconds`."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if session.scalar(waiting):
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def test_a_code_is_still_refused_after_it_was_used_and_the_next_one_works(

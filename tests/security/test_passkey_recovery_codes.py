@@ -1,7 +1,8 @@
 """The recovery codes of a first passkey never travel in the session cookie, which is signed but not
 encrypted: whoever sees the cookie (a shared computer, a proxy's log, a browser extension) could read them.
-Setting up the passkey leaves only a note that codes are owed; the codes are made by the button on the
-next page and shown in that answer's HTML only, once, as the authenticator app's codes are.
+Setting up the passkey makes none; the codes are made by the button on the next page and shown in that
+answer's HTML only, once, as the authenticator app's codes are. Whether they are owed is decided on the
+server (a passkey, and no codes), so no browser, tab or copied cookie makes a second set.
 
 The passkey is registered as the page's script does it, with a made-up authenticator: the options, then an
 answer to their challenge (attestation "none"), checked by the `webauthn` library for real."""
@@ -23,10 +24,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from webauthn.helpers import bytes_to_base64url, encode_cbor
 
-from course.auth.flow import CODES_OWED_KEY
 from course.clock import FrozenClock
 from course.models import AuditEvent, Passkey, RecoveryCode, User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_as
 
 BASE_URL = "http://localhost:5000"  # the relying party is its host: a passkey needs a name, not an address
 CODE = re.compile(r"\b[a-hjkmnp-z2-9]{5}-[a-hjkmnp-z2-9]{5}\b")  # second_factor.new_recovery_codes
@@ -116,18 +116,15 @@ def test_first_passkey_cookie_never_holds_recovery_codes(
     registered = register_passkey(client)
     assert registered.get_json() == {"redirect": "/auth/enrol/codes"}
     kept = cookie_session(app, registered)
-    assert kept is not None  # the challenge was used up, and a note left that codes are owed
+    assert kept is not None  # the challenge was used up
     assert "_new_recovery_codes" not in kept
     assert not CODE.search(json.dumps(kept))
-    assert kept[CODES_OWED_KEY] == new_therapist.id
     assert codes_of(db, new_therapist) == 0  # made when shown, never kept in the clear meanwhile
 
     shown = client.post("/auth/enrol/codes")
     codes = SHOWN_CODE.findall(shown.data.decode())
     assert len(codes) == 10
-    after = cookie_session(app, shown)
-    assert after is not None
-    assert CODES_OWED_KEY not in after
+    after = cookie_session(app, shown) or {}  # None: the answer left the cookie as it was
     assert not any(code in json.dumps(after) for code in codes)
     assert not any(code in json.dumps(kept) for code in codes)
 
@@ -149,7 +146,9 @@ def test_owed_codes_page_shows_a_button_and_makes_no_codes(
         assert codes_of(db, new_therapist) == 0
 
 
-def test_owed_codes_are_shown_once_and_sign_in(client: FlaskClient, db: Session, new_therapist: User) -> None:
+def test_owed_codes_are_shown_once_and_sign_in(
+    app: Flask, client: FlaskClient, db: Session, new_therapist: User
+) -> None:
     client.post("/auth/login", data={"email": new_therapist.email, "password": TEST_PASSWORD})
     register_passkey(client)
     shown = client.post("/auth/enrol/codes")
@@ -159,6 +158,15 @@ def test_owed_codes_are_shown_once_and_sign_in(client: FlaskClient, db: Session,
     assert len(codes) == 10
     assert "I have saved them: continue" in shown.data.decode()
     assert codes_of(db, new_therapist) == 10
+    # Recorded and told, as every change to how one signs in.
+    made = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.actor_id == new_therapist.id, AuditEvent.action == "recovery_codes_made"
+        )
+    ).all()
+    assert len(made) == 1
+    told = [mail for mail in app.extensions["course.sent_mail"] if mail.subject == "Recovery codes were made"]
+    assert [mail.to for mail in told] == [new_therapist.email]
 
     again = client.post("/auth/enrol/codes")  # the back button, or a second click
     assert again.status_code == 302
@@ -219,7 +227,8 @@ def test_a_second_passkey_owes_no_codes(
 def test_codes_never_shown_can_be_made_from_the_account_page(
     client: FlaskClient, db: Session, make_patient: Callable[..., User], login: Callable[[User], None]
 ) -> None:
-    """Someone who closed the tab before pressing the button has a passkey and no codes yet."""
+    """Someone who closed the tab before pressing the button has a passkey and no codes yet; once they make
+    codes, here or in another browser, the button of the passkey's page makes no others."""
     patient = make_patient()
     login(patient)
     register_passkey(client)
@@ -268,11 +277,11 @@ def test_owed_codes_are_not_made_for_someone_without_a_second_step(
     make_patient: Callable[..., User],
     login: Callable[[User], None],
 ) -> None:
-    """A note left over from a passkey since removed makes no codes (they would work once a step is added)."""
+    """Nobody without a passkey is owed codes here (they would start to work once a step is added; an
+    authenticator app makes its own as it is set up)."""
     patient = make_patient()
     login(patient)
-    with client.session_transaction() as session:
-        session[CODES_OWED_KEY] = patient.id
+    assert client.get("/auth/enrol/codes").headers["Location"] == "/auth/enrol"
     assert client.post("/auth/enrol/codes").headers["Location"] == "/auth/enrol"
     assert codes_of(db, patient) == 0
 
@@ -298,8 +307,6 @@ def test_owed_codes_without_a_token_show_the_button_again(
     )
     db.commit()
     login(patient)
-    with client.session_transaction() as session:
-        session[CODES_OWED_KEY] = patient.id
     refused = client.post("/auth/enrol/codes")
     assert refused.status_code == 400
     assert "Show my recovery codes" in refused.data.decode()
@@ -308,3 +315,29 @@ def test_owed_codes_without_a_token_show_the_button_again(
     assert token
     shown = client.post("/auth/enrol/codes", data={"csrf_token": token.group(1)})
     assert len(SHOWN_CODE.findall(shown.data.decode())) == 10
+
+
+def test_codes_made_in_another_browser_are_not_replaced_by_the_passkeys_button(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    make_patient: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
+    """The passkey's page left open on a laptop, codes made and printed on the phone since: pressing the
+    laptop's button later makes none (the laptop's cookie has no say in it)."""
+    patient = make_patient()
+    login(patient)
+    register_passkey(client)
+    assert "Show my recovery codes" in client.get("/auth/enrol/codes").data.decode()
+    phone = app.test_client()
+    sign_in_as(app, phone, patient)
+    printed = SHOWN_CODE.findall(phone.post("/auth/recovery-codes").data.decode())
+    assert len(printed) == 10
+    assert client.post("/auth/enrol/codes").headers["Location"] == "/auth/enrol"
+    assert codes_of(db, patient) == 10
+    phone.post("/auth/logout")
+    assert (
+        phone.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD}).status_code == 302
+    )
+    assert phone.post("/auth/verify", data={"code": printed[0]}).headers["Location"] == "/"
