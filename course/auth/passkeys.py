@@ -308,6 +308,14 @@ def enrol_codes() -> Response | tuple[str, int]:
     exist the person is owed none, so a second press, or the same page in another tab, makes no others."""
     found = _owed_codes()
     if found is None:
+        if request.method == "POST" and pending() is None and not current_user.is_authenticated:
+            # The sign-in's ten minutes ran out on this page: say where the codes are to be had.
+            flash(
+                "Your sign-in took too long, so it was stopped to keep your account safe. Please sign in "
+                "again, then make your recovery codes on your account page.",
+                "info",
+            )
+            return redirect(url_for("auth.login"))
         return redirect(url_for("auth.enrol"))
     user, signing_in = found
     if not signing_in and not password_recently_confirmed():

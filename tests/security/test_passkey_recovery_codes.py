@@ -341,3 +341,18 @@ def test_codes_made_in_another_browser_are_not_replaced_by_the_passkeys_button(
         phone.post("/auth/login", data={"email": patient.email, "password": TEST_PASSWORD}).status_code == 302
     )
     assert phone.post("/auth/verify", data={"code": printed[0]}).headers["Location"] == "/"
+
+
+def test_a_sign_in_that_ran_out_on_the_button_says_where_the_codes_are(
+    client: FlaskClient, db: Session, new_therapist: User, clock: FrozenClock
+) -> None:
+    """Fetching pen and paper took longer than the sign-in's ten minutes: the person is told to sign in again
+    and where to make the codes, and no codes are made for a browser nobody is signed in on."""
+    client.post("/auth/login", data={"email": new_therapist.email, "password": TEST_PASSWORD})
+    register_passkey(client)
+    clock.advance(minutes=10, seconds=1)
+    ran_out = client.post("/auth/enrol/codes")
+    assert ran_out.headers["Location"] == "/auth/login"
+    assert codes_of(db, new_therapist) == 0
+    page = client.get("/auth/login").data.decode()
+    assert "Please sign in again, then make your recovery codes on your account page." in page
