@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, after_this_request, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -73,7 +73,14 @@ def init_app(app: Flask) -> None:
         if not isinstance(last, (int, float)) or now.timestamp() - last >= SEEN_RESOLUTION_SECONDS:
             # At most once a minute: each write sends a new signed cookie; the limit is counted in minutes.
             session["_seen"] = int(now.timestamp())
-            # Kept even if the request is refused: the cookie carries the new time whatever the answer.
             token = session.get(signins.TOKEN_KEY)
-            keep_after_rollback(get_db(), lambda db: signins.seen(db, token, now))
+
+            @after_this_request
+            def note_seen(response: Response) -> Response:
+                # Written once the view is done, as a view's audit event is: on SQLite the write holds the
+                # database's write lock until the request commits, not through the whole page. Kept even if
+                # the request is refused: the cookie carries the new time whatever the answer.
+                keep_after_rollback(get_db(), lambda db: signins.seen(db, token, now))
+                return response
+
         return None

@@ -18,7 +18,8 @@ from course.auth.flow import sign_out
 from course.clock import FrozenClock
 from course.db import get_db
 from course.models import AuditEvent, SignIn, User
-from tests.conftest import TEST_PASSWORD
+from tests.app.test_patient_page_cost import count_statements
+from tests.conftest import TEST_PASSWORD, sign_in_as
 
 
 def actions(db: Session) -> list[str]:
@@ -120,3 +121,21 @@ def test_a_sign_out_holds_even_when_its_request_fails(
     db.expire_all()
     assert db.scalar(select(SignIn.id)) is None  # a copy of the cookie no longer works
     assert actions(db) == ["sign_out"]
+
+
+def test_the_sign_ins_last_use_is_written_after_the_page(
+    app: Flask, client: FlaskClient, db: Session, make_therapist: Callable[..., User], clock: FrozenClock
+) -> None:
+    """Once a minute a request notes the sign-in's use; it writes after the view's own statements, so on
+    SQLite the write lock is not held while the page is built."""
+    login_as = make_therapist()
+    sign_in_as(app, client, login_as)
+    assert client.get("/clinic/").status_code == 200
+    clock.advance(minutes=2)
+    with count_statements(app) as statements:
+        assert client.get("/clinic/").status_code == 200
+    touched = [n for n, statement in enumerate(statements) if "UPDATE sign_ins" in statement]
+    reads = [n for n, statement in enumerate(statements) if statement.lstrip().upper().startswith("SELECT")]
+    assert len(touched) == 1
+    assert touched[0] > max(reads)
+    assert db.scalar(select(SignIn.last_seen_at).where(SignIn.user_id == login_as.id)) == clock()
