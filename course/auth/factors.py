@@ -32,6 +32,7 @@ from .flow import (
     ask_for_password,
     complete,
     enrolled_now,
+    enrolling,
     note_enrolled,
     password_recently_confirmed,
     pending,
@@ -63,19 +64,6 @@ def _address_limit() -> str:
 
 def _patient_id(user: User) -> int | None:
     return user.id if user.is_patient else None
-
-
-def _enrolling() -> tuple[User, bool] | None:
-    """(the person setting up a factor, whether they are signing in) or None. While signing in, only
-    someone with no second factor yet may set one up: the password alone never replaces a factor."""
-    waiting = pending()
-    if waiting is not None:
-        if has_second_factor(get_db(), waiting.user):
-            return None
-        return waiting.user, True
-    if current_user.is_authenticated:
-        return current_user._get_current_object(), False
-    return None
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -131,7 +119,7 @@ def verify() -> Response | tuple[str, int]:
 @bp.get("/enrol")
 def enrol() -> Response | str:
     """Choose a second factor: staff at their first sign-in, anyone from their account page."""
-    found = _enrolling()
+    found = enrolling()
     if found is None:
         return redirect(url_for("auth.login"))
     user, signing_in = found
@@ -146,7 +134,7 @@ def enrol() -> Response | str:
 )
 def enrol_app() -> Response | tuple[str, int]:
     """Set up an authenticator app: scan the QR code (or type the key), then type the code it shows."""
-    found = _enrolling()
+    found = enrolling()
     if found is None:
         return redirect(url_for("auth.login"))
     user, signing_in = found

@@ -9,7 +9,7 @@ from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -79,6 +79,26 @@ def pending() -> Pending | None:
 # the account theirs.
 PASSWORD_AT_KEY = "_password_at"  # noqa: S105  # nosec B105  # a key's name, not a secret
 CONFIRMED_FOR = timedelta(minutes=10)
+
+
+def person_here() -> tuple[User, bool] | None:
+    """(the person signing in, or else signed in, in this browser, whether they are signing in) or None."""
+    waiting = pending()
+    if waiting is not None:
+        return waiting.user, True
+    if current_user.is_authenticated:
+        return current_user._get_current_object(), False
+    return None
+
+
+def enrolling() -> tuple[User, bool] | None:
+    """(the person who may set up a second factor now, whether they are signing in) or None. While signing
+    in, only someone with no second factor yet may set one up: the password alone never adds or replaces
+    one."""
+    found = person_here()
+    if found is not None and found[1] and has_second_factor(get_db(), found[0]):
+        return None
+    return found
 
 
 def note_password_confirmed(at: float) -> None:

@@ -62,9 +62,11 @@ from .blueprint import bp
 from .flow import (
     ask_for_password,
     complete,
+    enrolling,
     note_enrolled,
     password_recently_confirmed,
     pending,
+    person_here,
     tell_about_change,
 )
 
@@ -90,17 +92,6 @@ def _limit() -> str:
 def _failed(response: Response) -> bool:
     """Only refusals count towards the address's limit, as for passwords and codes."""
     return response.status_code >= 400
-
-
-def _enrolling() -> tuple[User, bool] | None:
-    """(the person who may add a passkey now, whether they are signing in) or None. While signing in, only
-    someone without a second factor sets one up: with one, the password alone must not add another."""
-    waiting = pending()
-    if waiting is not None:
-        return None if has_second_factor(get_db(), waiting.user) else (waiting.user, True)
-    if current_user.is_authenticated:
-        return current_user._get_current_object(), False
-    return None
 
 
 def _unconfirmed(signing_in: bool) -> tuple[Response, int] | None:
@@ -144,7 +135,7 @@ def passkey_register_options() -> Response | tuple[Response, int]:
     """Options for creating a passkey for the person setting up a factor."""
     if (stale := _stale_token()) is not None:
         return stale
-    found = _enrolling()
+    found = enrolling()
     if found is None:
         return _refused("Please sign in again.", 401)
     user, signing_in = found
@@ -174,7 +165,7 @@ def passkey_register() -> Response | tuple[Response, int]:
     """Check the browser's new passkey and keep it; a first factor owes recovery codes (see enrol_codes)."""
     if (stale := _stale_token()) is not None:
         return stale
-    found = _enrolling()
+    found = enrolling()
     if found is not None and (unconfirmed := _unconfirmed(found[1])) is not None:
         return unconfirmed
     challenge = session.pop(CHALLENGE_KEY, None)
@@ -287,16 +278,10 @@ def passkey_sign_in() -> Response | tuple[Response, int]:
 def _owed_codes() -> tuple[User, bool] | None:
     """(the person signing in, or signed in, in this browser who is owed their first recovery codes, whether
     they are signing in) or None."""
-    waiting = pending()
-    if waiting is not None:
-        user, signing_in = waiting.user, True
-    elif current_user.is_authenticated:
-        user, signing_in = current_user._get_current_object(), False
-    else:
+    found = person_here()
+    if found is None or not owes_recovery_codes(get_db(), found[0]):
         return None
-    if not owes_recovery_codes(get_db(), user):
-        return None
-    return user, signing_in
+    return found
 
 
 @bp.route("/enrol/codes", methods=["GET", "POST"])
