@@ -100,6 +100,12 @@ def codes_of(db: Session, user: User) -> int:
     return int(db.scalar(select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id)) or 0)
 
 
+def code_hashes(db: Session, user: User) -> set[str]:
+    """The hashes of the person's recovery codes, as stored now."""
+    db.expire_all()
+    return set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)))
+
+
 @pytest.fixture
 def new_therapist(db: Session, make_therapist: Callable[..., User]) -> User:
     """A therapist without a second step yet: their first sign-in sets one up."""
@@ -172,8 +178,7 @@ def test_owed_codes_are_shown_once_and_sign_in(
     assert again.status_code == 302
     assert again.headers["Location"] == "/auth/enrol"
     assert client.get("/auth/enrol/codes").status_code == 302
-    db.expire_all()
-    stored = set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == new_therapist.id)))
+    stored = code_hashes(db, new_therapist)
     assert len(stored) == 10  # the codes shown are still the ones that work
 
     assert client.post("/auth/enrol/done").headers["Location"] == "/"
@@ -216,12 +221,10 @@ def test_a_second_passkey_owes_no_codes(
     login(patient)
     register_passkey(client)
     client.post("/auth/enrol/codes")
-    db.expire_all()
-    before = set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == patient.id)))
+    before = code_hashes(db, patient)
     assert register_passkey(client).get_json() == {"redirect": "/account/"}
     assert client.get("/auth/enrol/codes").headers["Location"] == "/auth/enrol"
-    db.expire_all()
-    assert set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == patient.id))) == before
+    assert code_hashes(db, patient) == before
 
 
 def test_codes_never_shown_can_be_made_from_the_account_page(
@@ -243,11 +246,9 @@ def test_codes_never_shown_can_be_made_from_the_account_page(
     assert len(codes) == 10
     assert codes_of(db, patient) == 10
     # Those are the codes: the passkey's page, still open in another tab, makes no others.
-    db.expire_all()
-    before = set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == patient.id)))
+    before = code_hashes(db, patient)
     assert client.post("/auth/enrol/codes").headers["Location"] == "/auth/enrol"
-    db.expire_all()
-    assert set(db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == patient.id))) == before
+    assert code_hashes(db, patient) == before
 
 
 def test_owed_codes_need_the_password_typed_lately(
